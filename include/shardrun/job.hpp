@@ -1,0 +1,103 @@
+// The job interface: what a job author implements. Three shapes share one
+// engine (see docs/architecture.md): reduce (shard → partial → combined
+// result), map (shard → its slice of output datasets) and tasks (shard → shell
+// commands). This version of the engine runs reduce jobs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "shardrun/element_type.hpp"
+#include "shardrun/partial.hpp"
+#include "shardrun/result_writer.hpp"
+#include "shardrun/shard.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace shardrun {
+
+// The rows of a numeric HDF5 dataset, named "FILE.h5:/path".
+struct DatasetDomain {
+  std::string input;
+};
+// A plain index range 0..items-1 with no input data.
+struct IndexDomain {
+  std::uint64_t items = 0;
+  std::uint64_t default_shard_items = 1;  // the job's choice of shard size
+};
+using DomainSpec = std::variant<DatasetDomain, IndexDomain>;
+
+// What the engine found at the job's dataset domain.
+struct InputInfo {
+  ElementType type = ElementType::f64;
+  std::uint64_t rows = 0;
+  std::uint64_t cols = 1;  // 1 for a 1-D dataset
+  int rank = 1;            // dataset rank: 1 or 2
+};
+
+enum class JobShape { reduce, map, tasks };
+
+// A job instance lives for one run. Every rank builds its own from the same
+// command line, so jobs must not depend on per-rank state.
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual JobShape shape() const = 0;
+  // Declares the job's options on its subcommand (`shardrun run NAME`).
+  virtual void add_options(CLI::App& app) = 0;
+  // Canonical text of the job's parameters, recorded with its results.
+  virtual std::string parameters() const = 0;
+  // Where the items come from. Called after parsing; throws UsageError on bad options.
+  virtual DomainSpec domain() const = 0;
+  // Called on every rank before any shard runs; throws UsageError when the
+  // input does not suit the job. Only for dataset domains.
+  virtual void prepare(const InputInfo& input) { (void)input; }
+};
+
+class ReduceJob : public Job {
+ public:
+  JobShape shape() const final { return JobShape::reduce; }
+  // Computes one shard's partial. Called concurrently for different shards;
+  // may use nested TBB parallelism, but its result must not depend on the
+  // thread count.
+  virtual PartialPtr process(ShardContext& ctx) const = 0;
+  virtual PartialPtr decode(Decoder& in) const = 0;
+  // Rank 0, once, with the combination of every shard's partial. Writes the
+  // result datasets and returns a one-line human summary.
+  virtual std::string finalize(const Partial& total, ResultWriter& out) const = 0;
+};
+
+// A map job writes each shard's slice of output datasets whose first
+// dimension is the domain. (Engine support: planned with the first map job.)
+struct OutputSpec {
+  std::string name;
+  ElementType type = ElementType::f64;
+  std::vector<std::uint64_t> dims;  // dims[0] == domain items
+};
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual void write_rows(const std::string& dataset, std::uint64_t first_row,
+                          std::uint64_t rows, const void* data) = 0;
+};
+class MapJob : public Job {
+ public:
+  JobShape shape() const final { return JobShape::map; }
+  virtual std::vector<OutputSpec> outputs() const = 0;
+  virtual void process(ShardContext& ctx, OutputSink& out) const = 0;
+};
+
+// A task job turns each item into one shell command. (Engine support: planned
+// with the task farm.)
+class TaskJob : public Job {
+ public:
+  JobShape shape() const final { return JobShape::tasks; }
+  virtual std::string command(std::uint64_t item) const = 0;
+};
+
+}  // namespace shardrun

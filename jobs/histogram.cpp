@@ -1,0 +1,168 @@
+#include "histogram.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace shardrun::jobs {
+
+Binning::Binning(std::uint64_t bins, double lo, double hi)
+    : bins_(bins), lo_(lo), hi_(hi), norm_(static_cast<double>(bins) / (hi - lo)), edges_(bins + 1) {
+  // As numpy.linspace: i·step + lo, the last edge set to hi exactly.
+  const double step = (hi - lo) / static_cast<double>(bins);
+  for (std::uint64_t i = 0; i <= bins; ++i) edges_[i] = static_cast<double>(i) * step + lo;
+  edges_[bins] = hi;
+}
+
+std::uint64_t Binning::bin(double value) const {
+  // numpy's fast path: scale, truncate, then correct by one against the edges.
+  auto index = static_cast<std::uint64_t>((value - lo_) * norm_);
+  if (index >= bins_) index = bins_ - 1;
+  if (value < edges_[index]) {
+    --index;
+  } else if (value >= edges_[index + 1] && index != bins_ - 1) {
+    ++index;
+  }
+  return index;
+}
+
+namespace {
+
+double parse_number(std::string_view text, const std::string& whole) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end)
+    throw UsageError("--range: expected LO:HI with two numbers, got '" + whole + "'");
+  return value;
+}
+
+}  // namespace
+
+std::pair<double, double> parse_range(const std::string& text) {
+  // Split at the ':' that is not a sign or exponent's neighbour: the first one.
+  const auto colon = text.find(':');
+  if (colon == std::string::npos)
+    throw UsageError("--range: expected LO:HI, got '" + text + "'");
+  const double lo = parse_number(std::string_view(text).substr(0, colon), text);
+  const double hi = parse_number(std::string_view(text).substr(colon + 1), text);
+  if (!std::isfinite(lo) || !std::isfinite(hi))
+    throw UsageError("--range: LO and HI must be finite numbers, got '" + text + "'");
+  if (!(lo < hi)) throw UsageError("--range: LO must be less than HI, got '" + text + "'");
+  return {lo, hi};
+}
+
+HistogramPartial::HistogramPartial(std::uint64_t cols, std::uint64_t bins)
+    : cols_(cols), bins_(bins), cells_(cols * (bins + 3)) {}
+
+void HistogramPartial::combine(const Partial& right) {
+  const auto& other = static_cast<const HistogramPartial&>(right);
+  for (std::size_t i = 0; i < cells_.size(); ++i) cells_[i] += other.cells_[i];
+}
+
+void HistogramPartial::encode(Encoder& out) const {
+  out.put(cols_);
+  out.put(bins_);
+  out.put_bytes(cells_.data(), cells_.size() * sizeof(std::uint64_t));
+}
+
+PartialPtr HistogramPartial::decode(Decoder& in) {
+  const auto cols = in.get<std::uint64_t>();
+  const auto bins = in.get<std::uint64_t>();
+  auto partial = std::make_unique<HistogramPartial>(cols, bins);
+  in.get_bytes(partial->cells_.data(), partial->cells_.size() * sizeof(std::uint64_t));
+  return partial;
+}
+
+void HistogramPartial::add_block(const Block& block, const Binning& binning) {
+  const std::uint64_t under = bins_, over = bins_ + 1, nan = bins_ + 2;
+  visit_element_type(block.type, [&](auto tag) {
+    using T = decltype(tag);
+    const T* data = static_cast<const T*>(block.data);
+    for (std::uint64_t row = 0; row < block.rows; ++row) {
+      for (std::uint64_t c = 0; c < cols_; ++c) {
+        const double v = static_cast<double>(data[row * cols_ + c]);
+        std::uint64_t* cells = cells_.data() + c * stride();
+        if (std::isnan(v)) {
+          ++cells[nan];
+        } else if (v < binning.lo()) {
+          ++cells[under];
+        } else if (v > binning.hi()) {
+          ++cells[over];
+        } else {
+          ++cells[binning.bin(v)];
+        }
+      }
+    }
+  });
+}
+
+void HistogramJob::add_options(CLI::App& app) {
+  app.add_option("--input", input_, "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
+      ->required();
+  app.add_option("--bins", bins_, "Number of equal bins")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
+  app.add_option("--range", range_, "LO:HI, the range the bins cover (values outside count as "
+                                    "underflow/overflow)")
+      ->required();
+}
+
+std::string HistogramJob::parameters() const {
+  return "input=" + input_ + ";bins=" + std::to_string(bins_) + ";range=" + range_;
+}
+
+DomainSpec HistogramJob::domain() const {
+  binning();  // validates --range before any input is opened
+  return DatasetDomain{input_};
+}
+
+Binning HistogramJob::binning() const {
+  const auto [lo, hi] = parse_range(range_);
+  return Binning(bins_, lo, hi);
+}
+
+PartialPtr HistogramJob::process(ShardContext& ctx) const {
+  const Binning bins = binning();
+  auto partial = std::make_unique<HistogramPartial>(input_info_.cols, bins_);
+  ctx.for_each_block([&](const Block& block) { partial->add_block(block, bins); });
+  return partial;
+}
+
+std::string HistogramJob::finalize(const Partial& total, ResultWriter& out) const {
+  const auto& h = static_cast<const HistogramPartial&>(total);
+  const Binning bins = binning();
+  const bool one_d = input_info_.rank == 1;
+  const std::uint64_t cols = h.cols();
+  std::vector<std::uint64_t> counts, under, over, nan;
+  for (std::uint64_t c = 0; c < cols; ++c) {
+    const std::uint64_t* cells = h.cells().data() + c * h.stride();
+    counts.insert(counts.end(), cells, cells + bins_);
+    under.push_back(cells[bins_]);
+    over.push_back(cells[bins_ + 1]);
+    nan.push_back(cells[bins_ + 2]);
+  }
+  const std::vector<std::uint64_t> per_column =
+      one_d ? std::vector<std::uint64_t>{} : std::vector<std::uint64_t>{cols};
+  out.write<std::uint64_t>("counts", counts,
+                           one_d ? std::vector<std::uint64_t>{bins_}
+                                 : std::vector<std::uint64_t>{cols, bins_});
+  out.write<double>("edges", bins.edges(), {bins_ + 1});
+  out.write<std::uint64_t>("underflow", under, per_column);
+  out.write<std::uint64_t>("overflow", over, per_column);
+  out.write<std::uint64_t>("nan_count", nan, per_column);
+
+  const auto peak = std::max_element(counts.begin(), counts.begin() + static_cast<long>(bins_));
+  char line[200];
+  std::snprintf(line, sizeof line, "%s%llu bins, fullest bin %lld [%g, %g) with %llu, underflow %llu, overflow %llu, nan %llu",
+                cols > 1 ? "column 0: " : "", static_cast<unsigned long long>(bins_),
+                static_cast<long long>(peak - counts.begin()), bins.edges()[peak - counts.begin()],
+                bins.edges()[peak - counts.begin() + 1], static_cast<unsigned long long>(*peak),
+                static_cast<unsigned long long>(under[0]), static_cast<unsigned long long>(over[0]),
+                static_cast<unsigned long long>(nan[0]));
+  return line;
+}
+
+}  // namespace shardrun::jobs

@@ -1,0 +1,65 @@
+// The `stats` job: per-column count, sum, mean, variance, min, max, NaN count.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/int128.hpp"
+#include "shardrun/job.hpp"
+
+namespace shardrun::jobs {
+
+// One column's statistics over the non-NaN values of some rows. Means and
+// second moments merge with the pairwise update of Chan, Golub and LeVeque,
+// never by sum of squares. Integer data is summed exactly in 128 bits.
+struct ColumnStats {
+  std::uint64_t count = 0;
+  std::uint64_t nan_count = 0;
+  double mean = 0;
+  double m2 = 0;  // sum of squared deviations from the mean
+  double float_sum = 0;
+  double float_min = std::numeric_limits<double>::infinity();
+  double float_max = -std::numeric_limits<double>::infinity();
+  Int128 int_sum = 0;
+  Int128 int_min = 0;  // valid when count > 0
+  Int128 int_max = 0;
+
+  // Appends `right` (values after ours).
+  void merge(const ColumnStats& right, bool integer);
+};
+
+class StatsPartial : public Partial {
+ public:
+  StatsPartial(std::uint64_t cols, bool integer) : integer_(integer), columns_(cols) {}
+  void combine(const Partial& right) override;
+  void encode(Encoder& out) const override;
+  static PartialPtr decode(Decoder& in);
+
+  // Adds a block of rows (any element type) in row order.
+  void add_block(const Block& block);
+  const std::vector<ColumnStats>& columns() const { return columns_; }
+  bool integer() const { return integer_; }
+
+ private:
+  bool integer_;
+  std::vector<ColumnStats> columns_;
+};
+
+class StatsJob : public ReduceJob {
+ public:
+  void add_options(CLI::App& app) override;
+  std::string parameters() const override;
+  DomainSpec domain() const override { return DatasetDomain{input_}; }
+  void prepare(const InputInfo& input) override { input_info_ = input; }
+  PartialPtr process(ShardContext& ctx) const override;
+  PartialPtr decode(Decoder& in) const override { return StatsPartial::decode(in); }
+  std::string finalize(const Partial& total, ResultWriter& out) const override;
+
+ private:
+  std::string input_;
+  InputInfo input_info_;
+};
+
+}  // namespace shardrun::jobs

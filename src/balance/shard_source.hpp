@@ -1,0 +1,47 @@
+// Where a rank gets the shard ids it runs: the seam between the executor and
+// the balance strategies (static now; counter and steal plug in here).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpi/comm.hpp"
+
+namespace shardrun {
+
+struct ShardRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  bool empty() const { return begin == end; }
+};
+
+struct SourceStats {
+  std::uint64_t steals = 0;         // successful steals by this rank
+  std::uint64_t stolen_shards = 0;  // shards this rank took from others
+};
+
+// Main thread only. Construction and destruction may be collective.
+class ShardSource {
+ public:
+  virtual ~ShardSource() = default;
+  // Up to `max` contiguous shard ids for this rank. nullopt: no more will
+  // come. An empty range: nothing right now, ask again after a completion
+  // (only returned when `idle` is false, i.e. the rank has shards in flight).
+  virtual std::optional<ShardRange> next(std::uint64_t max, bool idle) = 0;
+  // The executor reports every finished shard (dynamic strategies count them
+  // to detect termination exactly).
+  virtual void completed(std::uint64_t shards) { (void)shards; }
+  virtual SourceStats stats() const { return {}; }
+};
+
+// The strategies users can pick with --balance.
+const std::vector<std::string>& balance_strategies();
+
+// Collective. Throws UsageError for an unknown strategy.
+std::unique_ptr<ShardSource> make_shard_source(const std::string& strategy, const mpi::Comm& comm,
+                                               std::uint64_t shard_count);
+
+}  // namespace shardrun

@@ -1,0 +1,77 @@
+// shardrun: run one data-parallel job over shards of a dataset on MPI ranks.
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "h5/h5_error.hpp"
+#include "mpi/comm.hpp"
+#include "mpi/mpi_env.hpp"
+#include "shardrun/errors.hpp"
+
+namespace {
+
+// Before MPI is up, only the first rank of an mpirun (or a lone process) speaks.
+bool first_rank() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  if (!rank) rank = std::getenv("PMI_RANK");
+  return !rank || std::string(rank) == "0";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace shardrun;
+  const Registry registry = builtin_registry();
+  CLI::App app("shardrun: split a dataset, a task list or an index range into shards, run them on "
+               "MPI ranks with oneTBB threads, and combine the results deterministically.",
+               "shardrun");
+  app.footer(
+      "Examples:\n"
+      "  shardrun gen --output data.h5:/x --rows 100000000 --dist normal --seed 7\n"
+      "  mpirun -n 2 shardrun run stats --input data.h5:/x --output stats.h5\n"
+      "  mpirun -n 3 shardrun run histogram --input data.h5:/x --bins 64 --range -5:5 --output hist.h5\n"
+      "  shardrun jobs\n"
+      "Without mpirun, shardrun runs as a single rank. Exit status: 0 done, 1 runtime error,\n"
+      "2 usage error. `shardrun COMMAND --help` explains each command.");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("shardrun ") + SHARDRUN_VERSION);
+  std::vector<std::unique_ptr<cli::Command>> commands;
+  commands.push_back(cli::setup_run(app, registry));
+  commands.push_back(cli::setup_gen(app));
+  commands.push_back(cli::setup_jobs(app, registry));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return first_rank() ? app.exit(e) : 0;  // --help, --version
+    if (first_rank())
+      std::fprintf(stderr, "shardrun: error: %s\nRun with --help for more information.\n", e.what());
+    return kExitUsageError;
+  }
+
+  cli::Command* chosen = nullptr;
+  for (auto& command : commands)
+    if (command->chosen()) chosen = command.get();
+  if (!chosen->needs_mpi()) return chosen->run();
+
+  std::optional<mpi::Environment> mpi;
+  try {
+    mpi.emplace(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shardrun: error: %s\n", e.what());
+    return kExitRuntimeError;
+  }
+  h5::silence_error_printing();
+  try {
+    return chosen->run();
+  } catch (const std::exception& e) {
+    // Met by this rank alone: others may wait on it, so end the whole job.
+    const mpi::Comm world;
+    std::fprintf(stderr, "shardrun: error: rank %d: %s\n", world.rank(), e.what());
+    std::fflush(stderr);
+    world.abort(dynamic_cast<const UsageError*>(&e) ? kExitUsageError : kExitRuntimeError);
+  }
+}

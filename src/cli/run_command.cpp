@@ -1,0 +1,76 @@
+// `shardrun run JOB [options]`: run one job over its shards on every rank.
+#include <map>
+
+#include "balance/shard_source.hpp"
+#include "cli/commands.hpp"
+#include "core/run.hpp"
+
+namespace shardrun::cli {
+namespace {
+
+class RunCommand : public Command {
+ public:
+  RunCommand(CLI::App* app, const Registry& registry) : Command(app) {
+    app->require_subcommand(1);
+    for (const JobInfo& info : registry.jobs()) {
+      CLI::App* sub = app->add_subcommand(info.name, info.summary);
+      std::unique_ptr<Job> job = info.make();
+      job->add_options(*sub);
+      add_run_options(*sub);
+      jobs_.emplace(info.name, Entry{sub, std::move(job)});
+    }
+  }
+
+  int run() override {
+    for (auto& [name, entry] : jobs_) {
+      if (!entry.app->parsed()) continue;
+      auto* reduce = dynamic_cast<ReduceJob*>(entry.job.get());
+      if (!reduce) throw UsageError("job " + name + ": only reduce jobs run in this version");
+      return run_reduce_job(name, *reduce, options_, mpi::Comm());
+    }
+    return kExitUsageError;  // unreachable: CLI11 requires a job
+  }
+
+ private:
+  void add_run_options(CLI::App& sub) {
+    sub.add_option("--output", options_.output, "Result file (HDF5); written under a temporary "
+                                                "name and renamed when complete")
+        ->required();
+    auto* shards = sub.add_option("--shards", options_.plan.shards,
+                                  "Number of shards (default: shards of about 4 MiB of input)")
+                       ->check(CLI::PositiveNumber);
+    sub.add_option("--shard-rows", options_.plan.shard_items, "Rows per shard (instead of --shards)")
+        ->check(CLI::PositiveNumber)
+        ->excludes(shards);
+    sub.add_option("--threads", options_.threads,
+                   "Worker threads per rank (default: $SLURM_CPUS_PER_TASK, else the cores this "
+                   "rank may use)")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--balance", options_.balance, "How shards are spread over ranks")
+        ->capture_default_str()
+        ->check(CLI::IsMember(balance_strategies()));
+    sub.add_option("--progress-every", options_.progress_every_s,
+                   "Seconds between progress lines when stderr is not a terminal (batch logs)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_flag("--quiet,-q", options_.quiet, "No progress line");
+  }
+
+  struct Entry {
+    CLI::App* app;
+    std::unique_ptr<Job> job;
+  };
+  std::map<std::string, Entry> jobs_;
+  RunOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> setup_run(CLI::App& app, const Registry& registry) {
+  CLI::App* sub = app.add_subcommand("run", "Run a job: shardrun run JOB --help for its options");
+  sub->footer("Jobs: see `shardrun jobs`. Common options (every job): --output, --shards, "
+              "--shard-rows, --threads, --balance, --progress-every, --quiet.");
+  return std::make_unique<RunCommand>(sub, registry);
+}
+
+}  // namespace shardrun::cli

@@ -1,0 +1,20 @@
+// Every tunable of `shardrun run`, with its default. Filled by the CLI only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/shard_plan.hpp"
+
+namespace shardrun {
+
+struct RunOptions {
+  std::string output;              // --output FILE.h5 (required)
+  PlanRequest plan;                // --shards N | --shard-rows R (default: by shard size)
+  int threads = 0;                 // --threads; 0: SLURM_CPUS_PER_TASK or the usable cores
+  std::string balance = "static";  // --balance
+  double progress_every_s = 30;    // --progress-every, for batch logs
+  bool quiet = false;              // --quiet: no progress line (the summary stays)
+};
+
+}  // namespace shardrun

@@ -1,0 +1,40 @@
+#include "core/shard_plan.hpp"
+
+#include <algorithm>
+
+#include "core/int128.hpp"
+#include "shardrun/errors.hpp"
+
+namespace shardrun {
+
+ShardPlan::ShardPlan(std::uint64_t items, const PlanRequest& request,
+                     std::uint64_t default_shard_items)
+    : items_(items), count_(0), fixed_items_(0) {
+  if (items == 0) throw UsageError("the domain is empty: nothing to shard");
+  if (request.shards > 0 && request.shard_items > 0)
+    throw UsageError("--shards and --shard-rows exclude each other; give one");
+  if (request.shards > 0) {
+    count_ = std::min(request.shards, items);  // clamp: at least one item per shard
+  } else {
+    fixed_items_ = request.shard_items > 0 ? request.shard_items : std::max<std::uint64_t>(default_shard_items, 1);
+    count_ = (items + fixed_items_ - 1) / fixed_items_;
+  }
+}
+
+std::uint64_t ShardPlan::shard_items_for_bytes(std::uint64_t row_bytes) {
+  return std::max<std::uint64_t>(1, kTargetShardBytes / std::max<std::uint64_t>(row_bytes, 1));
+}
+
+Shard ShardPlan::shard(std::uint64_t id) const {
+  if (fixed_items_ > 0) {
+    const std::uint64_t begin = id * fixed_items_;
+    return {id, begin, std::min(begin + fixed_items_, items_)};
+  }
+  // Even split by count: shard i starts at floor(i * items / count).
+  auto start = [&](std::uint64_t i) {
+    return static_cast<std::uint64_t>(static_cast<UInt128>(i) * items_ / count_);
+  };
+  return {id, start(id), start(id + 1)};
+}
+
+}  // namespace shardrun

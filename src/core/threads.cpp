@@ -1,0 +1,26 @@
+#include "core/threads.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+namespace shardrun {
+
+int default_threads() {
+  if (const char* slurm = std::getenv("SLURM_CPUS_PER_TASK")) {
+    try {
+      const int n = std::stoi(slurm);
+      if (n > 0) return n;
+    } catch (...) {
+      // not a number: fall through to the affinity mask
+    }
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+}  // namespace shardrun

@@ -1,0 +1,170 @@
+#include "h5/h5_dataset.hpp"
+
+#include <H5FDmpio.h>
+
+#include <array>
+
+namespace shardrun::h5 {
+
+hid_t native_type(ElementType type) {
+  switch (type) {
+    case ElementType::i8: return H5T_NATIVE_INT8;
+    case ElementType::i16: return H5T_NATIVE_INT16;
+    case ElementType::i32: return H5T_NATIVE_INT32;
+    case ElementType::i64: return H5T_NATIVE_INT64;
+    case ElementType::u8: return H5T_NATIVE_UINT8;
+    case ElementType::u16: return H5T_NATIVE_UINT16;
+    case ElementType::u32: return H5T_NATIVE_UINT32;
+    case ElementType::u64: return H5T_NATIVE_UINT64;
+    case ElementType::f32: return H5T_NATIVE_FLOAT;
+    case ElementType::f64: break;
+  }
+  return H5T_NATIVE_DOUBLE;
+}
+
+namespace {
+
+std::optional<ElementType> element_type(hid_t type, std::string& description) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  if (cls == H5T_INTEGER) {
+    const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    description = std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
+    switch (size) {
+      case 1: return is_signed ? ElementType::i8 : ElementType::u8;
+      case 2: return is_signed ? ElementType::i16 : ElementType::u16;
+      case 4: return is_signed ? ElementType::i32 : ElementType::u32;
+      case 8: return is_signed ? ElementType::i64 : ElementType::u64;
+      default: return std::nullopt;
+    }
+  }
+  if (cls == H5T_FLOAT) {
+    description = "float" + std::to_string(size * 8);
+    if (size == 4) return ElementType::f32;
+    if (size == 8) return ElementType::f64;
+    return std::nullopt;
+  }
+  switch (cls) {
+    case H5T_STRING: description = "string"; break;
+    case H5T_COMPOUND: description = "compound"; break;
+    case H5T_ENUM: description = "enum"; break;
+    case H5T_ARRAY: description = "array"; break;
+    case H5T_VLEN: description = "variable-length"; break;
+    case H5T_OPAQUE: description = "opaque"; break;
+    case H5T_REFERENCE: description = "reference"; break;
+    case H5T_BITFIELD: description = "bitfield"; break;
+    default: description = "unknown"; break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Dataset Dataset::open(const File& file, const std::string& name) {
+  Lock lock(library_mutex());
+  hid_t id = check(H5Dopen2(file.id(), name.c_str(), H5P_DEFAULT),
+                   "cannot open dataset " + name + " in " + file.path());
+  return Dataset(Handle(id, H5Dclose), name);
+}
+
+Dataset Dataset::create(const File& file, const std::string& name, ElementType type,
+                        const std::vector<std::uint64_t>& dims, const CreateOptions& options) {
+  Lock lock(library_mutex());
+  std::vector<hsize_t> hdims(dims.begin(), dims.end());
+  Handle space(check(hdims.empty() ? H5Screate(H5S_SCALAR)
+                                   : H5Screate_simple(static_cast<int>(hdims.size()),
+                                                      hdims.data(), nullptr),
+                     "cannot make the dataspace of " + name),
+               H5Sclose);
+  Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
+  if (options.chunk_rows > 0 && !dims.empty()) {
+    std::vector<hsize_t> chunk = hdims;
+    chunk[0] = std::min<hsize_t>(options.chunk_rows, std::max<hsize_t>(hdims[0], 1));
+    check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+                 "H5Pset_chunk");
+    if (options.deflate > 0)
+      check_status(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(options.deflate)),
+                   "H5Pset_deflate");
+  }
+  // Allocate at creation so a file whose writers die stays readable.
+  check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
+  Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate"), H5Pclose);
+  check_status(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
+  hid_t id = check(H5Dcreate2(file.id(), name.c_str(), native_type(type), space.get(), lcpl.get(),
+                              dcpl.get(), H5P_DEFAULT),
+                   "cannot create dataset " + name + " in " + file.path());
+  return Dataset(Handle(id, H5Dclose), name);
+}
+
+DatasetShape Dataset::shape() const {
+  Lock lock(library_mutex());
+  DatasetShape shape;
+  Handle type(check(H5Dget_type(handle_.get()), "H5Dget_type"), H5Tclose);
+  shape.type = element_type(type.get(), shape.type_description);
+  Handle space(check(H5Dget_space(handle_.get()), "H5Dget_space"), H5Sclose);
+  const auto ndims = static_cast<int>(check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims"));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(ndims));
+  if (ndims > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  shape.dims.assign(dims.begin(), dims.end());
+
+  Handle dcpl(check(H5Dget_create_plist(handle_.get()), "H5Dget_create_plist"), H5Pclose);
+  const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
+  const bool unfiltered = H5Pget_nfilters(dcpl.get()) == 0;
+  const bool native = shape.type && H5Tequal(type.get(), native_type(*shape.type)) > 0;
+  const haddr_t offset = H5Dget_offset(handle_.get());
+  H5Eclear2(H5E_DEFAULT);  // H5Dget_offset "fails" on unallocated data; that is an answer
+  if (contiguous && unfiltered && native && offset != HADDR_UNDEF) shape.raw_offset = offset;
+  return shape;
+}
+
+Handle Dataset::select_rows(std::uint64_t first, std::uint64_t rows, Handle& memspace) const {
+  Handle space(check(H5Dget_space(handle_.get()), "H5Dget_space"), H5Sclose);
+  const int ndims = static_cast<int>(H5Sget_simple_extent_ndims(space.get()));
+  std::array<hsize_t, 2> dims{0, 1};
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::array<hsize_t, 2> start{first, 0};
+  std::array<hsize_t, 2> count{rows, ndims == 2 ? dims[1] : 1};
+  if (rows == 0) {
+    check_status(H5Sselect_none(space.get()), "H5Sselect_none");
+  } else {
+    check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                     count.data(), nullptr),
+                 "cannot select rows of " + name_);
+  }
+  memspace = Handle(check(H5Screate_simple(ndims, count.data(), nullptr), "H5Screate_simple"),
+                    H5Sclose);
+  if (rows == 0) check_status(H5Sselect_none(memspace.get()), "H5Sselect_none");
+  return space;
+}
+
+void Dataset::read_rows(std::uint64_t first, std::uint64_t rows, ElementType type,
+                        void* out) const {
+  Lock lock(library_mutex());
+  Handle memspace;
+  Handle filespace = select_rows(first, rows, memspace);
+  check_status(H5Dread(handle_.get(), native_type(type), memspace.get(), filespace.get(),
+                       H5P_DEFAULT, out),
+               "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + rows) +
+                   " of " + name_);
+}
+
+void Dataset::write_rows(std::uint64_t first, std::uint64_t rows, ElementType type,
+                         const void* data, bool collective) {
+  Lock lock(library_mutex());
+  Handle memspace;
+  Handle filespace = select_rows(first, rows, memspace);
+  Handle dxpl(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
+  if (collective)
+    check_status(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+  check_status(H5Dwrite(handle_.get(), native_type(type), memspace.get(), filespace.get(),
+                        dxpl.get(), data),
+               "cannot write rows of " + name_);
+}
+
+void Dataset::write_all(ElementType type, const void* data) {
+  Lock lock(library_mutex());
+  check_status(H5Dwrite(handle_.get(), native_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+               "cannot write " + name_);
+}
+
+}  // namespace shardrun::h5

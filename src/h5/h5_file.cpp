@@ -1,0 +1,115 @@
+#include "h5/h5_file.hpp"
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+namespace shardrun::h5 {
+
+File File::open_read(const std::string& path) {
+  Lock lock(library_mutex());
+  hid_t id = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open " + path);
+  return File(Handle(id, H5Fclose), path);
+}
+
+File File::create(const std::string& path) {
+  Lock lock(library_mutex());
+  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                   "cannot create " + path);
+  return File(Handle(id, H5Fclose), path);
+}
+
+File File::create_parallel(const std::string& path, MPI_Comm comm) {
+  Lock lock(library_mutex());
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  check_status(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+                   "cannot create " + path);
+  return File(Handle(id, H5Fclose), path);
+}
+
+bool File::is_hdf5(const std::string& path) {
+  // The superblock sits at offset 0 (or 512, 1024, … with a user block).
+  static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'H', 'D', 'F',
+                                                             '\r', '\n', 0x1a, '\n'};
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 8> head{};
+  for (std::streamoff offset = 0; in && offset <= (1 << 20); offset = offset ? offset * 2 : 512) {
+    in.seekg(offset);
+    if (!in.read(head.data(), head.size())) return false;
+    if (std::memcmp(head.data(), kSignature.data(), head.size()) == 0) return true;
+  }
+  return false;
+}
+
+bool File::has_link(const std::string& name) const {
+  Lock lock(library_mutex());
+  // H5Lexists fails on a missing intermediate group, so test each component.
+  std::string prefix;
+  std::size_t pos = 0;
+  while (pos < name.size()) {
+    std::size_t next = name.find('/', pos + 1);
+    prefix = name.substr(0, next);
+    pos = next == std::string::npos ? name.size() : next;
+    if (prefix == "/" || prefix.empty()) continue;
+    if (H5Lexists(handle_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+  }
+  return true;
+}
+
+void File::create_group(const std::string& name) {
+  Lock lock(library_mutex());
+  Handle group(check(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT,
+                                H5P_DEFAULT),
+                     "cannot create group " + name + " in " + path_),
+               H5Gclose);
+}
+
+namespace {
+
+void write_attr(hid_t file, const std::string& object, const std::string& name, hid_t type,
+                const void* value, const std::string& path) {
+  Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"), H5Sclose);
+  Handle attr(check(H5Acreate_by_name(file, object.c_str(), name.c_str(), type, space.get(),
+                                      H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    "cannot create attribute " + object + "@" + name + " in " + path),
+              H5Aclose);
+  check_status(H5Awrite(attr.get(), type, value), "cannot write attribute " + name);
+}
+
+}  // namespace
+
+void File::write_attribute(const std::string& object, const std::string& name,
+                           const std::string& value) {
+  Lock lock(library_mutex());
+  Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  check_status(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
+  check_status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
+  const char* text = value.c_str();  // variable-length: h5py reads it as str
+  write_attr(handle_.get(), object, name, type.get(), &text, path_);
+}
+
+void File::write_attribute(const std::string& object, const std::string& name, double value) {
+  Lock lock(library_mutex());
+  write_attr(handle_.get(), object, name, H5T_NATIVE_DOUBLE, &value, path_);
+}
+
+void File::write_attribute(const std::string& object, const std::string& name,
+                           std::uint64_t value) {
+  Lock lock(library_mutex());
+  write_attr(handle_.get(), object, name, H5T_NATIVE_UINT64, &value, path_);
+}
+
+void File::close() {
+  Lock lock(library_mutex());
+  if (!handle_.valid()) return;
+  check_status(H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL), "cannot flush " + path_);
+  check_status(H5Fclose(handle_.release()), "cannot close " + path_);
+}
+
+void File::abandon() noexcept { handle_.reset(); }
+
+}  // namespace shardrun::h5

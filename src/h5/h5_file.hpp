@@ -1,0 +1,42 @@
+// An open HDF5 file, serial or over MPI-IO, and attributes on its groups.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "h5/h5_error.hpp"
+
+namespace shardrun::h5 {
+
+// Move-only. Methods take the HDF5 lock; open/create over MPI-IO are collective.
+class File {
+ public:
+  static File open_read(const std::string& path);
+  static File create(const std::string& path);  // truncates
+  static File create_parallel(const std::string& path, MPI_Comm comm);  // collective, truncates
+
+  // True when `path` starts with HDF5's signature (checked without the library).
+  static bool is_hdf5(const std::string& path);
+
+  hid_t id() const { return handle_.get(); }
+  const std::string& path() const { return path_; }
+
+  bool has_link(const std::string& name) const;  // every component of name exists
+  void create_group(const std::string& name);
+  void write_attribute(const std::string& object, const std::string& name,
+                       const std::string& value);
+  void write_attribute(const std::string& object, const std::string& name, double value);
+  void write_attribute(const std::string& object, const std::string& name, std::uint64_t value);
+  void close();             // flushes and closes, throwing on failure
+  void abandon() noexcept;  // closes without checking: for cleanup after an error
+
+ private:
+  File(Handle handle, std::string path) : handle_(std::move(handle)), path_(std::move(path)) {}
+  Handle handle_;
+  std::string path_;
+};
+
+}  // namespace shardrun::h5

@@ -1,0 +1,46 @@
+// Reads rows of a numeric 1-D or 2-D HDF5 dataset for the shards of a run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "h5/h5_dataset.hpp"
+#include "h5/h5_file.hpp"
+#include "io/dataset_ref.hpp"
+#include "shardrun/job.hpp"
+
+namespace shardrun::io {
+
+// Thread-safe: read_rows may be called from many threads at once. Contiguous,
+// unfiltered, native-order data is read with pread at its file offset, in
+// parallel; anything else (chunked, compressed, big-endian) goes through HDF5
+// under its process-wide lock.
+class DatasetReader {
+ public:
+  // Checks the file and dataset and throws UsageError naming `option` and the
+  // file when they are missing or unsuitable (type, rank, empty).
+  DatasetReader(const DatasetRef& ref, const std::string& option);
+  ~DatasetReader();
+  DatasetReader(const DatasetReader&) = delete;
+  DatasetReader& operator=(const DatasetReader&) = delete;
+
+  const InputInfo& info() const { return info_; }
+  const DatasetRef& ref() const { return ref_; }
+  std::uint64_t row_bytes() const { return info_.cols * element_size(info_.type); }
+  bool raw_path() const { return raw_offset_.has_value(); }
+
+  // Reads rows [first, first+rows) into out (rows × row_bytes()).
+  void read_rows(std::uint64_t first, std::uint64_t rows, void* out) const;
+
+ private:
+  DatasetRef ref_;
+  InputInfo info_;
+  h5::File file_;
+  h5::Dataset dataset_;
+  std::optional<std::uint64_t> raw_offset_;
+  int fd_ = -1;  // for the raw path; owned
+};
+
+}  // namespace shardrun::io

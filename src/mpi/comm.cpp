@@ -1,0 +1,114 @@
+#include "mpi/comm.hpp"
+
+#include <cstdlib>
+
+#include "shardrun/errors.hpp"
+
+namespace shardrun::mpi {
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  throw RuntimeError(std::string(what) + " failed: " + std::string(text, length));
+}
+
+int Comm::rank() const {
+  int r = 0;
+  MPI_Comm_rank(comm_, &r);
+  return r;
+}
+
+int Comm::size() const {
+  int s = 1;
+  MPI_Comm_size(comm_, &s);
+  return s;
+}
+
+void Comm::barrier() const { check(MPI_Barrier(comm_), "MPI_Barrier"); }
+
+double Comm::max(double value) const {
+  double out = 0;
+  check(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, comm_), "MPI_Allreduce");
+  return out;
+}
+
+double Comm::min(double value) const {
+  double out = 0;
+  check(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MIN, comm_), "MPI_Allreduce");
+  return out;
+}
+
+std::uint64_t Comm::sum(std::uint64_t value) const {
+  std::uint64_t out = 0;
+  check(MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, MPI_SUM, comm_), "MPI_Allreduce");
+  return out;
+}
+
+std::vector<double> Comm::gather(double value, int root) const {
+  std::vector<double> out(rank() == root ? static_cast<std::size_t>(size()) : 0);
+  check(MPI_Gather(&value, 1, MPI_DOUBLE, out.data(), 1, MPI_DOUBLE, root, comm_), "MPI_Gather");
+  return out;
+}
+
+std::vector<std::uint64_t> Comm::gather(std::uint64_t value, int root) const {
+  std::vector<std::uint64_t> out(rank() == root ? static_cast<std::size_t>(size()) : 0);
+  check(MPI_Gather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, root, comm_),
+        "MPI_Gather");
+  return out;
+}
+
+std::vector<Bytes> Comm::gather_bytes(const Bytes& bytes, int root) const {
+  // Sizes travel as int: MPI counts. A rank's blob is its partials, far below 2 GiB.
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
+    throw RuntimeError("partials of one rank exceed 2 GiB");
+  const int mine = static_cast<int>(bytes.size());
+  const bool is_root = rank() == root;
+  std::vector<int> sizes(is_root ? static_cast<std::size_t>(size()) : 0);
+  check(MPI_Gather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, root, comm_), "MPI_Gather");
+  std::vector<int> displs(sizes.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    displs[r] = static_cast<int>(total);
+    total += static_cast<std::size_t>(sizes[r]);
+  }
+  if (total > static_cast<std::size_t>(INT32_MAX))
+    throw RuntimeError("gathered partials exceed 2 GiB");
+  Bytes all(total);
+  check(MPI_Gatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), displs.data(),
+                    MPI_BYTE, root, comm_),
+        "MPI_Gatherv");
+  std::vector<Bytes> out;
+  for (std::size_t r = 0; r < sizes.size(); ++r)
+    out.emplace_back(all.begin() + displs[r], all.begin() + displs[r] + sizes[r]);
+  return out;
+}
+
+std::string Comm::broadcast(const std::string& text, int root) const {
+  std::uint64_t length = text.size();
+  check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");
+  std::string out = rank() == root ? text : std::string(length, '\0');
+  check(MPI_Bcast(out.data(), static_cast<int>(length), MPI_CHAR, root, comm_), "MPI_Bcast");
+  return out;
+}
+
+std::optional<RankError> Comm::first_error(int exit_status, const std::string& message) const {
+  int candidate = exit_status != 0 ? rank() : size();
+  int first = size();
+  check(MPI_Allreduce(&candidate, &first, 1, MPI_INT, MPI_MIN, comm_), "MPI_Allreduce");
+  if (first == size()) return std::nullopt;
+  RankError error;
+  error.rank = first;
+  error.exit_status = exit_status;
+  check(MPI_Bcast(&error.exit_status, 1, MPI_INT, first, comm_), "MPI_Bcast");
+  error.message = broadcast(message, first);
+  return error;
+}
+
+void Comm::abort(int exit_status) const {
+  MPI_Abort(comm_, exit_status);
+  std::_Exit(exit_status);  // MPI_Abort does not return; be sure
+}
+
+}  // namespace shardrun::mpi
