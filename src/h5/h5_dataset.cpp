@@ -167,4 +167,10 @@ void Dataset::write_all(ElementType type, const void* data) {
                "cannot write " + name_);
 }
 
+void Dataset::read_all(ElementType type, void* out) const {
+  Lock lock(library_mutex());
+  check_status(H5Dread(handle_.get(), native_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, out),
+               "cannot read " + name_);
+}
+
 }  // namespace shardrun::h5

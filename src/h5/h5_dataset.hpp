@@ -41,8 +41,9 @@ class Dataset {
   // calls it, rows may be 0.
   void write_rows(std::uint64_t first, std::uint64_t rows, ElementType type, const void* data,
                   bool collective);
-  // Writes the whole dataset.
+  // Writes or reads the whole dataset.
   void write_all(ElementType type, const void* data);
+  void read_all(ElementType type, void* out) const;
 
  private:
   Dataset(Handle handle, std::string name) : handle_(std::move(handle)), name_(std::move(name)) {}

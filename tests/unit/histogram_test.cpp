@@ -1,0 +1,76 @@
+// histogram: numpy.histogram's edges and bin rules.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "histogram.hpp"
+
+namespace shardrun::jobs {
+namespace {
+
+TEST(Binning, EdgesFollowNumpyLinspace) {
+  const Binning b(64, -5, 5);
+  ASSERT_EQ(b.edges().size(), 65u);
+  const double step = 10.0 / 64;
+  for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(b.edges()[i], static_cast<double>(i) * step + -5.0);
+  EXPECT_EQ(b.edges()[64], 5.0);  // exactly HI, not 64·step − 5
+}
+
+TEST(Binning, BinsAreHalfOpenExceptTheLast) {
+  const Binning b(4, 0, 1);
+  EXPECT_EQ(b.bin(0.0), 0u);
+  EXPECT_EQ(b.bin(0.2499999), 0u);
+  EXPECT_EQ(b.bin(0.25), 1u);  // an inner edge belongs to the bin above
+  EXPECT_EQ(b.bin(0.75), 3u);
+  EXPECT_EQ(b.bin(1.0), 3u);  // HI belongs to the last bin
+}
+
+TEST(Binning, ValuesOnComputedEdgesLandWhereNumpyPutsThem) {
+  // 0.1·i is not exact in binary; numpy compares against the stored edges.
+  const Binning b(10, 0, 1);
+  for (std::size_t i = 0; i < 10; ++i) {
+    const double edge = b.edges()[i];
+    EXPECT_EQ(b.bin(edge), i) << edge;
+    EXPECT_EQ(b.bin(std::nextafter(edge, 2.0)), i);
+    if (i > 0) {
+      EXPECT_EQ(b.bin(std::nextafter(edge, -1.0)), i - 1) << edge;
+    }
+  }
+}
+
+TEST(HistogramPartial, CountsOutliersAndNaNsApart) {
+  HistogramPartial h(1, 2);
+  const double v[] = {-1, 0, 0.5, 1, 1.5, NAN, 0.25};
+  h.add_block(Block{ElementType::f64, v, 0, 7, 1}, Binning(2, 0, 1));
+  const std::vector<std::uint64_t> expected = {2, 2, 1, 1, 1};  // bins, under, over, nan
+  EXPECT_EQ(h.cells(), expected);
+}
+
+TEST(HistogramPartial, IntegersAndColumns) {
+  HistogramPartial h(2, 2);
+  const std::int32_t v[] = {0, 10, 5, 3, 10, -1};  // rows of (col0, col1)
+  h.add_block(Block{ElementType::i32, v, 0, 3, 2}, Binning(2, 0, 10));
+  // Column 0 holds 0, 5, 10 (10 = HI goes to the last bin); column 1 holds 10, 3, -1.
+  const std::vector<std::uint64_t> expected = {1, 2, 0, 0, 0,   // bins, under, over, nan
+                                               1, 1, 1, 0, 0};
+  EXPECT_EQ(h.cells(), expected);
+}
+
+TEST(ParseRange, AcceptsNegativeAndScientific) {
+  EXPECT_EQ(parse_range("-5:5"), (std::pair<double, double>{-5, 5}));
+  EXPECT_EQ(parse_range("1e-3:2.5"), (std::pair<double, double>{1e-3, 2.5}));
+}
+
+TEST(ParseRange, RejectsBadRangesNamingTheOption) {
+  for (const char* bad : {"5:-5", "1:1", "nan:1", "0:inf", "1", "a:b", "1:2:3", ":1", ""}) {
+    try {
+      parse_range(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("--range"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shardrun::jobs
