@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
   commands.push_back(cli::setup_gen(app));
   commands.push_back(cli::setup_jobs(app, registry));
 
+  // CLI11 would only say "a subcommand is required"; name the job instead.
+  if (argc > 2 && std::string(argv[1]) == "run" && argv[2][0] != '-' && !registry.find(argv[2])) {
+    if (first_rank())
+      std::fprintf(stderr, "shardrun: error: unknown job '%s' (`shardrun jobs` lists them)\n", argv[2]);
+    return kExitUsageError;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -152,12 +152,17 @@ int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& op
   ExecutorStats stats;
   {
     mpi::CounterWindow counters(comm, kCounters);
+    std::vector<std::uint64_t> now(kCounters, 0);
+    auto state = [&]() -> ProgressState {
+      return {now[kShardsDone], plan.count(), now[kItemsDone],
+              static_cast<double>(setup.item_bytes), wall_seconds() - started};
+    };
     auto show_progress = [&] {
-      const std::vector<std::uint64_t> now = counters.read();
-      progress.update({now[kShardsDone], plan.count(), now[kItemsDone],
-                       static_cast<double>(setup.item_bytes), wall_seconds() - started});
+      now = counters.read();
+      progress.update(state());
       return now[kRanksFinished];
     };
+    if (root) progress.update(state());
     try {
       std::unique_ptr<ShardSource> source = make_shard_source(options.balance, comm, plan.count());
       auto work = [&](const Shard& shard) -> PartialPtr {
@@ -188,7 +193,7 @@ int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& op
       while (show_progress() < static_cast<std::uint64_t>(comm.size()))
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    progress.finish();
+    if (root) progress.finish(state());
   }
   if (int status = settle(comm, error)) return status;
 

@@ -72,15 +72,20 @@ void Progress::update(const ProgressState& state) {
   if (mode_ == ProgressMode::live) {
     std::fprintf(stderr, "\r\033[Kshardrun: %s", format_progress(state).c_str());
     line_open_ = true;
-  } else if (state.elapsed_s - last_print_s_ >= lines_every_s_) {
+  } else if (!printed_ || state.elapsed_s - last_print_s_ >= lines_every_s_) {
+    printed_ = true;
     last_print_s_ = state.elapsed_s;
     std::fprintf(stderr, "shardrun: progress %s\n", format_progress(state).c_str());
   }
   std::fflush(stderr);
 }
 
-void Progress::finish() {
-  if (line_open_) std::fprintf(stderr, "\r\033[K");
+void Progress::finish(const ProgressState& state) {
+  if (mode_ == ProgressMode::lines) {
+    std::fprintf(stderr, "shardrun: progress %s\n", format_progress(state).c_str());
+  } else if (line_open_) {
+    std::fprintf(stderr, "\r\033[K");
+  }
   line_open_ = false;
   std::fflush(stderr);
 }

@@ -33,15 +33,18 @@ class Progress {
  public:
   Progress(ProgressMode mode, double lines_every_s);
   std::chrono::milliseconds tick_interval() const;
-  // Prints when a line is due in this mode.
+  // Prints when a line is due in this mode (in lines mode: the first call, then
+  // every lines_every_s).
   void update(const ProgressState& state);
-  // Ends a live line so the summary starts on a fresh one.
-  void finish();
+  // Ends a live line so the summary starts on a fresh one; in lines mode
+  // prints the final state, so a batch log always shows the end.
+  void finish(const ProgressState& state);
 
  private:
   ProgressMode mode_;
   double lines_every_s_;
   double last_print_s_ = 0;
+  bool printed_ = false;
   bool line_open_ = false;
 };
 
