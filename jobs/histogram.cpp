@@ -9,7 +9,11 @@
 namespace shardrun::jobs {
 
 Binning::Binning(std::uint64_t bins, double lo, double hi)
-    : bins_(bins), lo_(lo), hi_(hi), norm_(static_cast<double>(bins) / (hi - lo)), edges_(bins + 1) {
+    : bins_(bins),
+      lo_(lo),
+      hi_(hi),
+      norm_(static_cast<double>(bins) / (hi - lo)),
+      edges_(bins + 1) {
   // As numpy.linspace: i·step + lo, the last edge set to hi exactly.
   const double step = (hi - lo) / static_cast<double>(bins);
   for (std::uint64_t i = 0; i <= bins; ++i) edges_[i] = static_cast<double>(i) * step + lo;
@@ -44,8 +48,7 @@ double parse_number(std::string_view text, const std::string& whole) {
 std::pair<double, double> parse_range(const std::string& text) {
   // Split at the ':' that is not a sign or exponent's neighbour: the first one.
   const auto colon = text.find(':');
-  if (colon == std::string::npos)
-    throw UsageError("--range: expected LO:HI, got '" + text + "'");
+  if (colon == std::string::npos) throw UsageError("--range: expected LO:HI, got '" + text + "'");
   const double lo = parse_number(std::string_view(text).substr(0, colon), text);
   const double hi = parse_number(std::string_view(text).substr(colon + 1), text);
   if (!std::isfinite(lo) || !std::isfinite(hi))
@@ -100,13 +103,15 @@ void HistogramPartial::add_block(const Block& block, const Binning& binning) {
 }
 
 void HistogramJob::add_options(CLI::App& app) {
-  app.add_option("--input", input_, "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
+  app.add_option("--input", input_,
+                 "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
       ->required();
   app.add_option("--bins", bins_, "Number of equal bins")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
-  app.add_option("--range", range_, "LO:HI, the range the bins cover (values outside count as "
-                                    "underflow/overflow)")
+  app.add_option("--range", range_,
+                 "LO:HI, the range the bins cover (values outside count as "
+                 "underflow/overflow)")
       ->required();
 }
 
@@ -146,9 +151,9 @@ std::string HistogramJob::finalize(const Partial& total, ResultWriter& out) cons
   }
   const std::vector<std::uint64_t> per_column =
       one_d ? std::vector<std::uint64_t>{} : std::vector<std::uint64_t>{cols};
-  out.write<std::uint64_t>("counts", counts,
-                           one_d ? std::vector<std::uint64_t>{bins_}
-                                 : std::vector<std::uint64_t>{cols, bins_});
+  out.write<std::uint64_t>(
+      "counts", counts,
+      one_d ? std::vector<std::uint64_t>{bins_} : std::vector<std::uint64_t>{cols, bins_});
   out.write<double>("edges", bins.edges(), {bins_ + 1});
   out.write<std::uint64_t>("underflow", under, per_column);
   out.write<std::uint64_t>("overflow", over, per_column);
@@ -156,12 +161,14 @@ std::string HistogramJob::finalize(const Partial& total, ResultWriter& out) cons
 
   const auto peak = std::max_element(counts.begin(), counts.begin() + static_cast<long>(bins_));
   char line[200];
-  std::snprintf(line, sizeof line, "%s%llu bins, fullest bin %lld [%g, %g) with %llu, underflow %llu, overflow %llu, nan %llu",
-                cols > 1 ? "column 0: " : "", static_cast<unsigned long long>(bins_),
-                static_cast<long long>(peak - counts.begin()), bins.edges()[peak - counts.begin()],
-                bins.edges()[peak - counts.begin() + 1], static_cast<unsigned long long>(*peak),
-                static_cast<unsigned long long>(under[0]), static_cast<unsigned long long>(over[0]),
-                static_cast<unsigned long long>(nan[0]));
+  std::snprintf(
+      line, sizeof line,
+      "%s%llu bins, fullest bin %lld [%g, %g) with %llu, underflow %llu, overflow %llu, nan %llu",
+      cols > 1 ? "column 0: " : "", static_cast<unsigned long long>(bins_),
+      static_cast<long long>(peak - counts.begin()), bins.edges()[peak - counts.begin()],
+      bins.edges()[peak - counts.begin() + 1], static_cast<unsigned long long>(*peak),
+      static_cast<unsigned long long>(under[0]), static_cast<unsigned long long>(over[0]),
+      static_cast<unsigned long long>(nan[0]));
   return line;
 }
 

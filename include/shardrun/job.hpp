@@ -82,8 +82,8 @@ struct OutputSpec {
 class OutputSink {
  public:
   virtual ~OutputSink() = default;
-  virtual void write_rows(const std::string& dataset, std::uint64_t first_row,
-                          std::uint64_t rows, const void* data) = 0;
+  virtual void write_rows(const std::string& dataset, std::uint64_t first_row, std::uint64_t rows,
+                          const void* data) = 0;
 };
 class MapJob : public Job {
  public:

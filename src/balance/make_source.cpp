@@ -11,7 +11,8 @@ const std::vector<std::string>& balance_strategies() {
 
 std::unique_ptr<ShardSource> make_shard_source(const std::string& strategy, const mpi::Comm& comm,
                                                std::uint64_t shard_count) {
-  if (strategy == "static") return std::make_unique<StaticSource>(shard_count, comm.rank(), comm.size());
+  if (strategy == "static")
+    return std::make_unique<StaticSource>(shard_count, comm.rank(), comm.size());
   throw UsageError("--balance: unknown strategy '" + strategy + "'");
 }
 

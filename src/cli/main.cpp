@@ -25,14 +25,16 @@ bool first_rank() {
 int main(int argc, char** argv) {
   using namespace shardrun;
   const Registry registry = builtin_registry();
-  CLI::App app("shardrun: split a dataset, a task list or an index range into shards, run them on "
-               "MPI ranks with oneTBB threads, and combine the results deterministically.",
-               "shardrun");
+  CLI::App app(
+      "shardrun: split a dataset, a task list or an index range into shards, run them on "
+      "MPI ranks with oneTBB threads, and combine the results deterministically.",
+      "shardrun");
   app.footer(
       "Examples:\n"
       "  shardrun gen --output data.h5:/x --rows 100000000 --dist normal --seed 7\n"
       "  mpirun -n 2 shardrun run stats --input data.h5:/x --output stats.h5\n"
-      "  mpirun -n 3 shardrun run histogram --input data.h5:/x --bins 64 --range -5:5 --output hist.h5\n"
+      "  mpirun -n 3 shardrun run histogram --input data.h5:/x --bins 64 --range -5:5 --output "
+      "hist.h5\n"
       "  shardrun jobs\n"
       "Without mpirun, shardrun runs as a single rank. Exit status: 0 done, 1 runtime error,\n"
       "2 usage error. `shardrun COMMAND --help` explains each command.");
@@ -46,7 +48,8 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required"; name the job instead.
   if (argc > 2 && std::string(argv[1]) == "run" && argv[2][0] != '-' && !registry.find(argv[2])) {
     if (first_rank())
-      std::fprintf(stderr, "shardrun: error: unknown job '%s' (`shardrun jobs` lists them)\n", argv[2]);
+      std::fprintf(stderr, "shardrun: error: unknown job '%s' (`shardrun jobs` lists them)\n",
+                   argv[2]);
     return kExitUsageError;
   }
   try {
@@ -54,7 +57,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return first_rank() ? app.exit(e) : 0;  // --help, --version
     if (first_rank())
-      std::fprintf(stderr, "shardrun: error: %s\nRun with --help for more information.\n", e.what());
+      std::fprintf(stderr, "shardrun: error: %s\nRun with --help for more information.\n",
+                   e.what());
     return kExitUsageError;
   }
 

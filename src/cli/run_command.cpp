@@ -33,13 +33,15 @@ class RunCommand : public Command {
 
  private:
   void add_run_options(CLI::App& sub) {
-    sub.add_option("--output", options_.output, "Result file (HDF5); written under a temporary "
-                                                "name and renamed when complete")
+    sub.add_option("--output", options_.output,
+                   "Result file (HDF5); written under a temporary "
+                   "name and renamed when complete")
         ->required();
     auto* shards = sub.add_option("--shards", options_.plan.shards,
                                   "Number of shards (default: shards of about 4 MiB of input)")
                        ->check(CLI::PositiveNumber);
-    sub.add_option("--shard-rows", options_.plan.shard_items, "Rows per shard (instead of --shards)")
+    sub.add_option("--shard-rows", options_.plan.shard_items,
+                   "Rows per shard (instead of --shards)")
         ->check(CLI::PositiveNumber)
         ->excludes(shards);
     sub.add_option("--threads", options_.threads,
@@ -68,8 +70,9 @@ class RunCommand : public Command {
 
 std::unique_ptr<Command> setup_run(CLI::App& app, const Registry& registry) {
   CLI::App* sub = app.add_subcommand("run", "Run a job: shardrun run JOB --help for its options");
-  sub->footer("Jobs: see `shardrun jobs`. Common options (every job): --output, --shards, "
-              "--shard-rows, --threads, --balance, --progress-every, --quiet.");
+  sub->footer(
+      "Jobs: see `shardrun jobs`. Common options (every job): --output, --shards, "
+      "--shard-rows, --threads, --balance, --progress-every, --quiet.");
   return std::make_unique<RunCommand>(sub, registry);
 }
 

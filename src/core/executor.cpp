@@ -72,51 +72,52 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
     // Whatever throws here (the source, on_done, tick) is the first error too;
     // the loop still drains the shards in flight, which reference this frame.
     try {
-    while (!source_dry && !first_error && in_flight < capacity) {
-      std::optional<ShardRange> range = source.next(capacity - in_flight, in_flight == 0);
-      if (!range) source_dry = true;
-      if (!range || range->empty()) break;
-      for (std::uint64_t id = range->begin; id < range->end; ++id) {
-        ++in_flight;
-        arena.enqueue([&work, &done, shard = plan.shard(id)] {
-          Finished f;
-          f.outcome.shard = shard;
-          f.outcome.start_s = wall_seconds();
-          try {
-            f.outcome.partial = work(shard);
-          } catch (...) {
-            f.error = std::current_exception();
-          }
-          f.outcome.end_s = wall_seconds();
-          done.push(std::move(f));
-        });
+      while (!source_dry && !first_error && in_flight < capacity) {
+        std::optional<ShardRange> range = source.next(capacity - in_flight, in_flight == 0);
+        if (!range) source_dry = true;
+        if (!range || range->empty()) break;
+        for (std::uint64_t id = range->begin; id < range->end; ++id) {
+          ++in_flight;
+          arena.enqueue([&work, &done, shard = plan.shard(id)] {
+            Finished f;
+            f.outcome.shard = shard;
+            f.outcome.start_s = wall_seconds();
+            try {
+              f.outcome.partial = work(shard);
+            } catch (...) {
+              f.error = std::current_exception();
+            }
+            f.outcome.end_s = wall_seconds();
+            done.push(std::move(f));
+          });
+        }
       }
-    }
-    if (in_flight == 0 && (source_dry || first_error)) break;
+      if (in_flight == 0 && (source_dry || first_error)) break;
 
-    std::optional<Finished> finished = done.pop(tick_interval);
-    if (finished) {
-      --in_flight;
-      if (finished->error) {
-        if (!first_error) first_error = finished->error;
-      } else if (!first_error) {
-        ShardOutcome& o = finished->outcome;
-        const double duration = o.end_s - o.start_s;
-        stats.shards += 1;
-        stats.items += o.shard.items();
-        stats.busy_s += duration;
-        stats.longest_shard_s = std::max(stats.longest_shard_s, duration);
-        stats.first_start_s = stats.first_start_s == 0 ? o.start_s : std::min(stats.first_start_s, o.start_s);
-        stats.last_end_s = std::max(stats.last_end_s, o.end_s);
-        source.completed(1);
-        on_done(std::move(o));
+      std::optional<Finished> finished = done.pop(tick_interval);
+      if (finished) {
+        --in_flight;
+        if (finished->error) {
+          if (!first_error) first_error = finished->error;
+        } else if (!first_error) {
+          ShardOutcome& o = finished->outcome;
+          const double duration = o.end_s - o.start_s;
+          stats.shards += 1;
+          stats.items += o.shard.items();
+          stats.busy_s += duration;
+          stats.longest_shard_s = std::max(stats.longest_shard_s, duration);
+          stats.first_start_s =
+              stats.first_start_s == 0 ? o.start_s : std::min(stats.first_start_s, o.start_s);
+          stats.last_end_s = std::max(stats.last_end_s, o.end_s);
+          source.completed(1);
+          on_done(std::move(o));
+        }
       }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_tick >= tick_interval) {
-      last_tick = now;
-      tick();
-    }
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_tick >= tick_interval) {
+        last_tick = now;
+        tick();
+      }
     } catch (...) {
       if (!first_error) first_error = std::current_exception();
     }

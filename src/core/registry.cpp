@@ -1,6 +1,6 @@
-#include <stdexcept>
-
 #include "shardrun/registry.hpp"
+
+#include <stdexcept>
 
 namespace shardrun {
 

@@ -21,9 +21,6 @@
 namespace shardrun {
 namespace {
 
-// Bytes of input a shard reads at a time: a thread's buffer (promise 8).
-constexpr std::uint64_t kBlockBytes = 1ull << 20;
-
 class DatasetShardContext : public ShardContext {
  public:
   DatasetShardContext(const io::DatasetReader& reader, const Shard& shard)
@@ -32,7 +29,8 @@ class DatasetShardContext : public ShardContext {
   void for_each_block(const std::function<void(const Block&)>& fn) override {
     static thread_local Bytes buffer;  // one bounded buffer per worker thread
     const std::uint64_t row_bytes = reader_.row_bytes();
-    const std::uint64_t rows_per_block = std::max<std::uint64_t>(1, kBlockBytes / row_bytes);
+    const std::uint64_t rows_per_block =
+        std::max<std::uint64_t>(1, io::kReadBlockBytes / row_bytes);
     const std::uint64_t block_bytes = std::min(rows_per_block, shard_.items()) * row_bytes;
     if (buffer.size() < block_bytes) buffer.resize(block_bytes);
     const InputInfo& info = reader_.info();
@@ -181,8 +179,8 @@ int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& op
       auto tick = [&] {
         if (root) show_progress();
       };
-      stats = Executor(setup.threads)
-                  .run(plan, *source, work, on_done, tick, progress.tick_interval());
+      stats =
+          Executor(setup.threads).run(plan, *source, work, on_done, tick, progress.tick_interval());
     } catch (...) {
       error = std::current_exception();
     }
@@ -202,7 +200,8 @@ int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& op
   RunRecord record;
   record.rank_shards = comm.gather(stats.shards);
   record.rank_busy_s = comm.gather(stats.busy_s);
-  const double first_start = comm.min(stats.shards ? stats.first_start_s : std::numeric_limits<double>::max());
+  const double first_start =
+      comm.min(stats.shards ? stats.first_start_s : std::numeric_limits<double>::max());
   const double last_end = comm.max(stats.last_end_s);
 
   if (root) {
@@ -232,8 +231,8 @@ int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& op
       record.wall_s = wall_seconds() - started;
       write_run_record(output.file(), record);
       output.commit();
-      if (!options.quiet)
-        std::printf("%s", format_summary(record, summary, digest_hex(bytes.data(), bytes.size())).c_str());
+      std::printf("%s",
+                  format_summary(record, summary, digest_hex(bytes.data(), bytes.size())).c_str());
       std::fflush(stdout);
     } catch (...) {
       error = std::current_exception();

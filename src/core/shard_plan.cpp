@@ -16,7 +16,8 @@ ShardPlan::ShardPlan(std::uint64_t items, const PlanRequest& request,
   if (request.shards > 0) {
     count_ = std::min(request.shards, items);  // clamp: at least one item per shard
   } else {
-    fixed_items_ = request.shard_items > 0 ? request.shard_items : std::max<std::uint64_t>(default_shard_items, 1);
+    fixed_items_ = request.shard_items > 0 ? request.shard_items
+                                           : std::max<std::uint64_t>(default_shard_items, 1);
     count_ = (items + fixed_items_ - 1) / fixed_items_;
   }
 }

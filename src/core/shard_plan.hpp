@@ -9,8 +9,8 @@ namespace shardrun {
 
 // What the user asked for; at most one of the two is non-zero.
 struct PlanRequest {
-  std::uint64_t shards = 0;      // --shards N
-  std::uint64_t shard_items = 0; // --shard-rows R
+  std::uint64_t shards = 0;       // --shards N
+  std::uint64_t shard_items = 0;  // --shard-rows R
 };
 
 // A pure function of (items, request, default shard size): every rank and every

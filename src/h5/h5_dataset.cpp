@@ -8,16 +8,26 @@ namespace shardrun::h5 {
 
 hid_t native_type(ElementType type) {
   switch (type) {
-    case ElementType::i8: return H5T_NATIVE_INT8;
-    case ElementType::i16: return H5T_NATIVE_INT16;
-    case ElementType::i32: return H5T_NATIVE_INT32;
-    case ElementType::i64: return H5T_NATIVE_INT64;
-    case ElementType::u8: return H5T_NATIVE_UINT8;
-    case ElementType::u16: return H5T_NATIVE_UINT16;
-    case ElementType::u32: return H5T_NATIVE_UINT32;
-    case ElementType::u64: return H5T_NATIVE_UINT64;
-    case ElementType::f32: return H5T_NATIVE_FLOAT;
-    case ElementType::f64: break;
+    case ElementType::i8:
+      return H5T_NATIVE_INT8;
+    case ElementType::i16:
+      return H5T_NATIVE_INT16;
+    case ElementType::i32:
+      return H5T_NATIVE_INT32;
+    case ElementType::i64:
+      return H5T_NATIVE_INT64;
+    case ElementType::u8:
+      return H5T_NATIVE_UINT8;
+    case ElementType::u16:
+      return H5T_NATIVE_UINT16;
+    case ElementType::u32:
+      return H5T_NATIVE_UINT32;
+    case ElementType::u64:
+      return H5T_NATIVE_UINT64;
+    case ElementType::f32:
+      return H5T_NATIVE_FLOAT;
+    case ElementType::f64:
+      break;
   }
   return H5T_NATIVE_DOUBLE;
 }
@@ -31,11 +41,16 @@ std::optional<ElementType> element_type(hid_t type, std::string& description) {
     const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
     description = std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
     switch (size) {
-      case 1: return is_signed ? ElementType::i8 : ElementType::u8;
-      case 2: return is_signed ? ElementType::i16 : ElementType::u16;
-      case 4: return is_signed ? ElementType::i32 : ElementType::u32;
-      case 8: return is_signed ? ElementType::i64 : ElementType::u64;
-      default: return std::nullopt;
+      case 1:
+        return is_signed ? ElementType::i8 : ElementType::u8;
+      case 2:
+        return is_signed ? ElementType::i16 : ElementType::u16;
+      case 4:
+        return is_signed ? ElementType::i32 : ElementType::u32;
+      case 8:
+        return is_signed ? ElementType::i64 : ElementType::u64;
+      default:
+        return std::nullopt;
     }
   }
   if (cls == H5T_FLOAT) {
@@ -45,15 +60,33 @@ std::optional<ElementType> element_type(hid_t type, std::string& description) {
     return std::nullopt;
   }
   switch (cls) {
-    case H5T_STRING: description = "string"; break;
-    case H5T_COMPOUND: description = "compound"; break;
-    case H5T_ENUM: description = "enum"; break;
-    case H5T_ARRAY: description = "array"; break;
-    case H5T_VLEN: description = "variable-length"; break;
-    case H5T_OPAQUE: description = "opaque"; break;
-    case H5T_REFERENCE: description = "reference"; break;
-    case H5T_BITFIELD: description = "bitfield"; break;
-    default: description = "unknown"; break;
+    case H5T_STRING:
+      description = "string";
+      break;
+    case H5T_COMPOUND:
+      description = "compound";
+      break;
+    case H5T_ENUM:
+      description = "enum";
+      break;
+    case H5T_ARRAY:
+      description = "array";
+      break;
+    case H5T_VLEN:
+      description = "variable-length";
+      break;
+    case H5T_OPAQUE:
+      description = "opaque";
+      break;
+    case H5T_REFERENCE:
+      description = "reference";
+      break;
+    case H5T_BITFIELD:
+      description = "bitfield";
+      break;
+    default:
+      description = "unknown";
+      break;
   }
   return std::nullopt;
 }
@@ -71,11 +104,11 @@ Dataset Dataset::create(const File& file, const std::string& name, ElementType t
                         const std::vector<std::uint64_t>& dims, const CreateOptions& options) {
   Lock lock(library_mutex());
   std::vector<hsize_t> hdims(dims.begin(), dims.end());
-  Handle space(check(hdims.empty() ? H5Screate(H5S_SCALAR)
-                                   : H5Screate_simple(static_cast<int>(hdims.size()),
-                                                      hdims.data(), nullptr),
-                     "cannot make the dataspace of " + name),
-               H5Sclose);
+  Handle space(
+      check(hdims.empty() ? H5Screate(H5S_SCALAR)
+                          : H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr),
+            "cannot make the dataspace of " + name),
+      H5Sclose);
   Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
   if (options.chunk_rows > 0 && !dims.empty()) {
     std::vector<hsize_t> chunk = hdims;
@@ -88,6 +121,9 @@ Dataset Dataset::create(const File& file, const std::string& name, ElementType t
   }
   // Allocate at creation so a file whose writers die stays readable.
   check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
+  // No fill pass over the whole dataset: every element is written later, and
+  // unwritten space in a new file reads back as zeros anyway.
+  check_status(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
   Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate"), H5Pclose);
   check_status(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
   hid_t id = check(H5Dcreate2(file.id(), name.c_str(), native_type(type), space.get(), lcpl.get(),
@@ -102,7 +138,8 @@ DatasetShape Dataset::shape() const {
   Handle type(check(H5Dget_type(handle_.get()), "H5Dget_type"), H5Tclose);
   shape.type = element_type(type.get(), shape.type_description);
   Handle space(check(H5Dget_space(handle_.get()), "H5Dget_space"), H5Sclose);
-  const auto ndims = static_cast<int>(check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims"));
+  const auto ndims = static_cast<int>(
+      check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims"));
   std::vector<hsize_t> dims(static_cast<std::size_t>(ndims));
   if (ndims > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   shape.dims.assign(dims.begin(), dims.end());
@@ -131,8 +168,8 @@ Handle Dataset::select_rows(std::uint64_t first, std::uint64_t rows, Handle& mem
                                      count.data(), nullptr),
                  "cannot select rows of " + name_);
   }
-  memspace = Handle(check(H5Screate_simple(ndims, count.data(), nullptr), "H5Screate_simple"),
-                    H5Sclose);
+  memspace =
+      Handle(check(H5Screate_simple(ndims, count.data(), nullptr), "H5Screate_simple"), H5Sclose);
   if (rows == 0) check_status(H5Sselect_none(memspace.get()), "H5Sselect_none");
   return space;
 }
@@ -142,10 +179,10 @@ void Dataset::read_rows(std::uint64_t first, std::uint64_t rows, ElementType typ
   Lock lock(library_mutex());
   Handle memspace;
   Handle filespace = select_rows(first, rows, memspace);
-  check_status(H5Dread(handle_.get(), native_type(type), memspace.get(), filespace.get(),
-                       H5P_DEFAULT, out),
-               "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + rows) +
-                   " of " + name_);
+  check_status(
+      H5Dread(handle_.get(), native_type(type), memspace.get(), filespace.get(), H5P_DEFAULT, out),
+      "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + rows) + " of " +
+          name_);
 }
 
 void Dataset::write_rows(std::uint64_t first, std::uint64_t rows, ElementType type,
@@ -156,9 +193,9 @@ void Dataset::write_rows(std::uint64_t first, std::uint64_t rows, ElementType ty
   Handle dxpl(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
   if (collective)
     check_status(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
-  check_status(H5Dwrite(handle_.get(), native_type(type), memspace.get(), filespace.get(),
-                        dxpl.get(), data),
-               "cannot write rows of " + name_);
+  check_status(
+      H5Dwrite(handle_.get(), native_type(type), memspace.get(), filespace.get(), dxpl.get(), data),
+      "cannot write rows of " + name_);
 }
 
 void Dataset::write_all(ElementType type, const void* data) {

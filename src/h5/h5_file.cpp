@@ -30,8 +30,8 @@ File File::create_parallel(const std::string& path, MPI_Comm comm) {
 
 bool File::is_hdf5(const std::string& path) {
   // The superblock sits at offset 0 (or 512, 1024, … with a user block).
-  static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'H', 'D', 'F',
-                                                             '\r', '\n', 0x1a, '\n'};
+  static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'H',  'D',  'F',
+                                                              '\r', '\n', 0x1a, '\n'};
   std::ifstream in(path, std::ios::binary);
   std::array<char, 8> head{};
   for (std::streamoff offset = 0; in && offset <= (1 << 20); offset = offset ? offset * 2 : 512) {
@@ -62,8 +62,7 @@ bool File::has_link(const std::string& name) const {
 
 void File::create_group(const std::string& name) {
   Lock lock(library_mutex());
-  Handle group(check(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT,
-                                H5P_DEFAULT),
+  Handle group(check(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                      "cannot create group " + name + " in " + path_),
                H5Gclose);
 }

@@ -15,7 +15,7 @@ namespace shardrun::h5 {
 class File {
  public:
   static File open_read(const std::string& path);
-  static File create(const std::string& path);  // truncates
+  static File create(const std::string& path);                          // truncates
   static File create_parallel(const std::string& path, MPI_Comm comm);  // collective, truncates
 
   // True when `path` starts with HDF5's signature (checked without the library).

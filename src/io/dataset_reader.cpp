@@ -18,7 +18,8 @@ h5::File open_file(const DatasetRef& ref, const std::string& option) {
     throw UsageError(option + ": " + ref.file + " is a directory, not an HDF5 file");
   if (::access(ref.file.c_str(), R_OK) != 0)
     throw UsageError(option + ": cannot read " + ref.file + ": " + std::strerror(errno));
-  if (!h5::File::is_hdf5(ref.file)) throw UsageError(option + ": " + ref.file + " is not an HDF5 file");
+  if (!h5::File::is_hdf5(ref.file))
+    throw UsageError(option + ": " + ref.file + " is not an HDF5 file");
   try {
     return h5::File::open_read(ref.file);
   } catch (const h5::Error& e) {
@@ -46,7 +47,8 @@ DatasetReader::DatasetReader(const DatasetRef& ref, const std::string& option)
     throw UsageError(where + " has type " + shape.type_description +
                      "; shardrun reads integer and float datasets");
   if (shape.dims.empty() || shape.dims.size() > 2)
-    throw UsageError(where + " is " + (shape.dims.empty() ? "a scalar" : std::to_string(shape.dims.size()) + "-D") +
+    throw UsageError(where + " is " +
+                     (shape.dims.empty() ? "a scalar" : std::to_string(shape.dims.size()) + "-D") +
                      "; shardrun reads 1-D and 2-D datasets");
   info_.type = *shape.type;
   info_.rank = static_cast<int>(shape.dims.size());

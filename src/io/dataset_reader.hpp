@@ -13,6 +13,11 @@
 
 namespace shardrun::io {
 
+// Bytes a shard reads at a time into its thread's buffer (promise 8: memory is
+// threads × this, whatever the dataset size). Small enough that the buffer
+// stays in a core's L2 cache between the read and the computation.
+constexpr std::uint64_t kReadBlockBytes = 256ull << 10;
+
 // Thread-safe: read_rows may be called from many threads at once. Contiguous,
 // unfiltered, native-order data is read with pread at its file offset, in
 // parallel; anything else (chunked, compressed, big-endian) goes through HDF5
@@ -30,6 +35,8 @@ class DatasetReader {
   const DatasetRef& ref() const { return ref_; }
   std::uint64_t row_bytes() const { return info_.cols * element_size(info_.type); }
   bool raw_path() const { return raw_offset_.has_value(); }
+  // Where the raw bytes start in the file, for the raw path.
+  std::optional<std::uint64_t> raw_offset() const { return raw_offset_; }
 
   // Reads rows [first, first+rows) into out (rows × row_bytes()).
   void read_rows(std::uint64_t first, std::uint64_t rows, void* out) const;

@@ -76,8 +76,8 @@ std::vector<Bytes> Comm::gather_bytes(const Bytes& bytes, int root) const {
   if (total > static_cast<std::size_t>(INT32_MAX))
     throw RuntimeError("gathered partials exceed 2 GiB");
   Bytes all(total);
-  check(MPI_Gatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), displs.data(),
-                    MPI_BYTE, root, comm_),
+  check(MPI_Gatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), displs.data(), MPI_BYTE,
+                    root, comm_),
         "MPI_Gatherv");
   std::vector<Bytes> out;
   for (std::size_t r = 0; r < sizes.size(); ++r)

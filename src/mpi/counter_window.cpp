@@ -3,7 +3,8 @@
 namespace shardrun::mpi {
 
 CounterWindow::CounterWindow(const Comm& comm, int count) : count_(count) {
-  const MPI_Aint bytes = comm.rank() == 0 ? count * static_cast<MPI_Aint>(sizeof(std::uint64_t)) : 0;
+  const MPI_Aint bytes =
+      comm.rank() == 0 ? count * static_cast<MPI_Aint>(sizeof(std::uint64_t)) : 0;
   std::uint64_t* base = nullptr;
   check(MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, comm.raw(), &base, &win_),
         "MPI_Win_allocate");
@@ -24,8 +25,8 @@ void CounterWindow::add(std::span<const std::uint64_t> deltas) {
   // hardware atomics, so the target never has to make progress for them.
   std::uint64_t ignored = 0;
   for (std::size_t i = 0; i < deltas.size(); ++i)
-    check(MPI_Fetch_and_op(&deltas[i], &ignored, MPI_UINT64_T, 0, static_cast<MPI_Aint>(i),
-                           MPI_SUM, win_),
+    check(MPI_Fetch_and_op(&deltas[i], &ignored, MPI_UINT64_T, 0, static_cast<MPI_Aint>(i), MPI_SUM,
+                           win_),
           "MPI_Fetch_and_op");
   check(MPI_Win_flush(0, win_), "MPI_Win_flush");
 }

@@ -15,8 +15,8 @@ ProgressMode choose_progress_mode(bool quiet) {
   if (std::getenv("OMPI_COMM_WORLD_SIZE")) {
     // Under mpirun our stderr is a pipe; look at where the launcher's goes.
     std::error_code ec;
-    const auto target = std::filesystem::read_symlink(
-        "/proc/" + std::to_string(::getppid()) + "/fd/2", ec);
+    const auto target =
+        std::filesystem::read_symlink("/proc/" + std::to_string(::getppid()) + "/fd/2", ec);
     const std::string name = target.string();
     if (!ec && (name.starts_with("/dev/pts/") || name.starts_with("/dev/tty")))
       return ProgressMode::live;
@@ -30,7 +30,8 @@ std::string format_duration(double seconds) {
   const auto total = static_cast<long long>(seconds + 0.5);
   char text[32];
   if (total >= 3600)
-    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60, total % 60);
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60,
+                  total % 60);
   else
     std::snprintf(text, sizeof text, "%lld:%02lld", total / 60, total % 60);
   return text;

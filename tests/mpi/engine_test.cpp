@@ -43,7 +43,8 @@ class CoverageJob : public ReduceJob {
   std::string parameters() const override { return "items=" + std::to_string(items_); }
   DomainSpec domain() const override { return IndexDomain{items_, 1}; }
   PartialPtr process(ShardContext& ctx) const override {
-    if (ctx.shard().id == fail_shard_) throw RuntimeError("shard " + std::to_string(fail_shard_) + " failed on purpose");
+    if (ctx.shard().id == fail_shard_)
+      throw RuntimeError("shard " + std::to_string(fail_shard_) + " failed on purpose");
     auto p = std::make_unique<IdsPartial>();
     p->ids.push_back(ctx.shard().id);
     return p;
@@ -140,7 +141,8 @@ void write_awkward_dataset(const std::string& file) {
   for (std::size_t i = 0; i < v.size(); ++i)
     v[i] = i % 101 == 0 ? NAN : normal(rng) * std::pow(10.0, static_cast<double>(i % 7));
   h5::File f = h5::File::create(file);
-  h5::Dataset::create(f, "/x", ElementType::f64, {rows, cols}, {}).write_all(ElementType::f64, v.data());
+  h5::Dataset::create(f, "/x", ElementType::f64, {rows, cols}, {})
+      .write_all(ElementType::f64, v.data());
   f.close();
 }
 
@@ -162,7 +164,8 @@ TEST_F(Engine, ResultsAreBitwiseIdenticalAcrossThreadCounts) {
     if (comm_.rank() == 0) {
       const std::vector<std::string> datasets =
           std::string(name) == "stats"
-              ? std::vector<std::string>{"count", "sum", "mean", "variance", "min", "max", "nan_count"}
+              ? std::vector<std::string>{"count", "sum", "mean",     "variance",
+                                         "min",   "max", "nan_count"}
               : std::vector<std::string>{"counts", "edges", "underflow", "overflow", "nan_count"};
       for (const std::string& d : datasets)
         for (std::size_t i = 1; i < outputs.size(); ++i)

@@ -1,9 +1,9 @@
 // histogram: numpy.histogram's edges and bin rules.
+#include "histogram.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "histogram.hpp"
 
 namespace shardrun::jobs {
 namespace {
@@ -12,7 +12,8 @@ TEST(Binning, EdgesFollowNumpyLinspace) {
   const Binning b(64, -5, 5);
   ASSERT_EQ(b.edges().size(), 65u);
   const double step = 10.0 / 64;
-  for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(b.edges()[i], static_cast<double>(i) * step + -5.0);
+  for (std::size_t i = 0; i < 64; ++i)
+    EXPECT_EQ(b.edges()[i], static_cast<double>(i) * step + -5.0);
   EXPECT_EQ(b.edges()[64], 5.0);  // exactly HI, not 64·step − 5
 }
 
@@ -51,7 +52,7 @@ TEST(HistogramPartial, IntegersAndColumns) {
   const std::int32_t v[] = {0, 10, 5, 3, 10, -1};  // rows of (col0, col1)
   h.add_block(Block{ElementType::i32, v, 0, 3, 2}, Binning(2, 0, 10));
   // Column 0 holds 0, 5, 10 (10 = HI goes to the last bin); column 1 holds 10, 3, -1.
-  const std::vector<std::uint64_t> expected = {1, 2, 0, 0, 0,   // bins, under, over, nan
+  const std::vector<std::uint64_t> expected = {1, 2, 0, 0, 0,  // bins, under, over, nan
                                                1, 1, 1, 0, 0};
   EXPECT_EQ(h.cells(), expected);
 }

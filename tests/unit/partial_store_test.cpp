@@ -17,7 +17,9 @@ using testing::SequencePartial;
 
 PartialPtr leaf(std::uint64_t id) { return std::make_unique<SequencePartial>(std::to_string(id)); }
 
-const std::string& text_of(const Partial* p) { return static_cast<const SequencePartial*>(p)->text(); }
+const std::string& text_of(const Partial* p) {
+  return static_cast<const SequencePartial*>(p)->text();
+}
 
 // The tree written out by hand: halves at powers of two.
 std::string reference(std::uint64_t lo, std::uint64_t width, std::uint64_t count) {
@@ -98,9 +100,9 @@ TEST(PartialStore, CorruptEncodingIsAnError) {
   EXPECT_THROW(other.add_encoded(bytes, [](Decoder& in) { return SequencePartial::decode(in); }),
                RuntimeError);
   PartialStore smaller(1);  // node 1 lies outside a one-shard tree
-  EXPECT_THROW(smaller.add_encoded(store.encode(),
-                                   [](Decoder& in) { return SequencePartial::decode(in); }),
-               RuntimeError);
+  EXPECT_THROW(
+      smaller.add_encoded(store.encode(), [](Decoder& in) { return SequencePartial::decode(in); }),
+      RuntimeError);
 }
 
 }  // namespace

@@ -15,8 +15,8 @@ TEST(Progress, DataJobsShowPercentShardsRateAndEta) {
 }
 
 TEST(Progress, IndexJobsShowItemsPerSecond) {
-  const std::string line = format_progress(
-      {.shards_done = 1, .shards_total = 2, .items_done = 5000, .elapsed_s = 2.0});
+  const std::string line =
+      format_progress({.shards_done = 1, .shards_total = 2, .items_done = 5000, .elapsed_s = 2.0});
   EXPECT_EQ(line, " 50.0% 1/2 shards  2.5e+03 items/s  ETA 0:02");
 }
 

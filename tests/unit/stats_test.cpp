@@ -1,11 +1,11 @@
 // stats: the chunked two-pass update and its merge against a plain two-pass
 // reference, NaN handling, exact integer sums.
+#include "stats.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
-
-#include "stats.hpp"
 
 namespace shardrun::jobs {
 namespace {
@@ -40,8 +40,10 @@ void expect_matches(const ColumnStats& s, const Reference& r) {
   EXPECT_EQ(s.nan_count, r.nans);
   EXPECT_EQ(s.float_min, r.min);
   EXPECT_EQ(s.float_max, r.max);
-  EXPECT_NEAR(s.float_sum, static_cast<double>(r.sum), 1e-9 * std::fabs(static_cast<double>(r.sum)) + 1e-9);
-  EXPECT_NEAR(s.mean, static_cast<double>(r.mean), 1e-12 * std::fabs(static_cast<double>(r.mean)) + 1e-12);
+  EXPECT_NEAR(s.float_sum, static_cast<double>(r.sum),
+              1e-9 * std::fabs(static_cast<double>(r.sum)) + 1e-9);
+  EXPECT_NEAR(s.mean, static_cast<double>(r.mean),
+              1e-12 * std::fabs(static_cast<double>(r.mean)) + 1e-12);
   const double variance = s.m2 / static_cast<double>(s.count);
   EXPECT_NEAR(variance, static_cast<double>(r.variance), 1e-12 * static_cast<double>(r.variance));
 }
@@ -76,7 +78,8 @@ TEST(Stats, VarianceIsStableWithALargeOffset) {
   StatsPartial p(1, false);
   p.add_block(Block{ElementType::f64, v.data(), 0, v.size(), 1});
   const Reference r = two_pass(v);
-  EXPECT_NEAR(p.columns()[0].m2 / static_cast<double>(v.size()), static_cast<double>(r.variance), 1e-6 * static_cast<double>(r.variance));
+  EXPECT_NEAR(p.columns()[0].m2 / static_cast<double>(v.size()), static_cast<double>(r.variance),
+              1e-6 * static_cast<double>(r.variance));
 }
 
 TEST(Stats, NaNsAreCountedAndSkippedPerColumn) {
