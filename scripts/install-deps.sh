@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what shardrun needs to build and test, from Debian 12 packages only.
+# Run as root. Does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # compiler and build
+  libopenmpi-dev openmpi-bin         # MPI: ranks, one-sided counters, mpirun
+  libtbb-dev                         # oneTBB: the thread pool inside a rank
+  libhdf5-openmpi-dev hdf5-tools     # parallel HDF5: inputs, results; h5dump
+  libcli11-dev                       # CLI11: the command line
+  libgtest-dev                       # GoogleTest: unit and MPI tests
+  python3-h5py python3-numpy         # independent reference for end-to-end tests
+  time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root (or apt-get install them)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
