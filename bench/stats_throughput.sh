@@ -2,7 +2,8 @@
 # `shardrun run stats` throughput over a float64 dataset in the page cache, at
 # 1 rank x 1 thread, 1 x 2 and 2 x 1, against two ceilings measured in the same
 # run: the page-cache read bandwidth for the same bytes at the same parallelism
-# (bench/read_ceiling: parallel pread in 1 MiB reads into a reused buffer) and
+# (bench/read_ceiling: parallel pread in reads of shardrun's block size into a
+# reused buffer) and
 # a naive single-threaded HDF5 read + sum loop (bench/naive_sum).
 #
 # Usage: bench/stats_throughput.sh [--rows N] [--reps R] [--workdir DIR] [--quick]
@@ -18,7 +19,7 @@
 # Writes bench/results/stats_throughput.{csv,md} (and stats_throughput_rss.csv,
 # the peak RSS of every rank of every shardrun run). shardrun's seconds are its
 # makespan (first shard start to last shard end over all ranks), read from the
-# /run record of its output file: --quiet suppresses the printed summary line.
+# /run record of its output file (more digits than the printed summary).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build (Release, with tests),
-# run unit, MPI (1-4 ranks) and end-to-end tests.
+# run unit, MPI (1-4 ranks) and end-to-end tests; then the same suite again on
+# an AddressSanitizer + UndefinedBehaviorSanitizer build (skip with
+# SHARDRUN_SKIP_SANITIZE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh -DSHARDRUN_BUILD_TESTS=ON
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+scripts/build.sh -DSHARDRUN_BUILD_TESTS=ON
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure
+if [ "${SHARDRUN_SKIP_SANITIZE:-0}" != 1 ]; then
+  BUILD_DIR=build-sanitize scripts/build.sh -DSHARDRUN_BUILD_TESTS=ON -DSHARDRUN_SANITIZE=ON \
+    -DSHARDRUN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # Open MPI keeps memory until exit by design: leak reports would be its, not ours.
+  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-sanitize --output-on-failure
+fi
