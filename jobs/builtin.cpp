@@ -1,7 +1,9 @@
 // The built-in jobs, by name.
 #include "histogram.hpp"
+#include "mandelbrot.hpp"
 #include "shardrun/registry.hpp"
 #include "stats.hpp"
+#include "synthetic.hpp"
 
 namespace shardrun {
 
@@ -12,6 +14,13 @@ Registry builtin_registry() {
   registry.add({"histogram",
                 "counts in equal bins over --range per column of a dataset (numpy semantics)",
                 [] { return std::make_unique<jobs::HistogramJob>(); }});
+  registry.add({"synthetic",
+                "items that burn a chosen CPU cost (--cost), for balance studies; a checksum "
+                "proves exactly once",
+                [] { return std::make_unique<jobs::SyntheticJob>(); }});
+  registry.add({"mandelbrot",
+                "map job: rows of a Mandelbrot image into the dataset /image (uint16 iterations)",
+                [] { return std::make_unique<jobs::MandelbrotJob>(); }});
   return registry;
 }
 

@@ -57,6 +57,16 @@ class Job {
   // Called on every rank before any shard runs; throws UsageError when the
   // input does not suit the job. Only for dataset domains.
   virtual void prepare(const InputInfo& input) { (void)input; }
+  // The work in a shard, in any unit the job likes (default: its items). Only
+  // for the run record: rank speeds (work per busy second) and the lower
+  // bound of the makespan, which mislead when items cost unequal amounts.
+  virtual double work(const Shard& shard) const { return static_cast<double>(shard.items()); }
+  // Called on every rank before any shard runs, for per-rank preparation such
+  // as calibrating a cost model. Results must not depend on the rank.
+  virtual void setup_rank(int rank, int ranks) {
+    (void)rank;
+    (void)ranks;
+  }
 };
 
 class ReduceJob : public Job {
@@ -73,7 +83,8 @@ class ReduceJob : public Job {
 };
 
 // A map job writes each shard's slice of output datasets whose first
-// dimension is the domain. (Engine support: planned with the first map job.)
+// dimension is the domain. The engine creates the datasets at the start (all
+// ranks, allocated at once) and a shard counts as done once its rows are written.
 struct OutputSpec {
   std::string name;
   ElementType type = ElementType::f64;
@@ -89,6 +100,7 @@ class MapJob : public Job {
  public:
   JobShape shape() const final { return JobShape::map; }
   virtual std::vector<OutputSpec> outputs() const = 0;
+  // Called concurrently for different shards; writes the shard's rows to out.
   virtual void process(ShardContext& ctx, OutputSink& out) const = 0;
 };
 

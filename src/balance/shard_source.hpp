@@ -1,5 +1,5 @@
 // Where a rank gets the shard ids it runs: the seam between the executor and
-// the balance strategies (static now; counter and steal plug in here).
+// the balance strategies (static, counter, steal).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,8 @@ namespace shardrun {
 struct ShardRange {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
-  bool empty() const { return begin == end; }
+  bool empty() const { return begin >= end; }
+  std::uint64_t size() const { return empty() ? 0 : end - begin; }
 };
 
 struct SourceStats {
@@ -23,25 +24,31 @@ struct SourceStats {
   std::uint64_t stolen_shards = 0;  // shards this rank took from others
 };
 
-// Main thread only. Construction and destruction may be collective.
+// Main thread only. Construction and destruction are collective.
 class ShardSource {
  public:
   virtual ~ShardSource() = default;
   // Up to `max` contiguous shard ids for this rank. nullopt: no more will
   // come. An empty range: nothing right now, ask again after a completion
-  // (only returned when `idle` is false, i.e. the rank has shards in flight).
+  // (only returned when `idle` is false, i.e. the rank has shards in flight;
+  // an idle rank's call returns work or nullopt).
   virtual std::optional<ShardRange> next(std::uint64_t max, bool idle) = 0;
   // The executor reports every finished shard (dynamic strategies count them
   // to detect termination exactly).
   virtual void completed(std::uint64_t shards) { (void)shards; }
+  // This rank stops early (an error): tell the others not to wait for its
+  // shards. After it, next() may return nullopt on every rank.
+  virtual void abandon() {}
   virtual SourceStats stats() const { return {}; }
 };
 
-// The strategies users can pick with --balance.
+// The strategies users can pick with --balance; the first is the default.
 const std::vector<std::string>& balance_strategies();
 
-// Collective. Throws UsageError for an unknown strategy.
+// Collective. weights: relative rank speeds sizing the initial blocks (empty:
+// equal). Throws UsageError for an unknown strategy.
 std::unique_ptr<ShardSource> make_shard_source(const std::string& strategy, const mpi::Comm& comm,
-                                               std::uint64_t shard_count);
+                                               std::uint64_t shard_count,
+                                               const std::vector<double>& weights);
 
 }  // namespace shardrun

@@ -24,9 +24,7 @@ class RunCommand : public Command {
   int run() override {
     for (auto& [name, entry] : jobs_) {
       if (!entry.app->parsed()) continue;
-      auto* reduce = dynamic_cast<ReduceJob*>(entry.job.get());
-      if (!reduce) throw UsageError("job " + name + ": only reduce jobs run in this version");
-      return run_reduce_job(name, *reduce, options_, mpi::Comm());
+      return run_job(name, *entry.job, options_, mpi::Comm());
     }
     return kExitUsageError;  // unreachable: CLI11 requires a job
   }
@@ -48,9 +46,15 @@ class RunCommand : public Command {
                    "Worker threads per rank (default: $SLURM_CPUS_PER_TASK, else the cores this "
                    "rank may use)")
         ->check(CLI::PositiveNumber);
-    sub.add_option("--balance", options_.balance, "How shards are spread over ranks")
+    sub.add_option("--balance", options_.balance,
+                   "How shards move between ranks: steal (idle ranks take half of a busy rank's "
+                   "remaining shards), counter (one shared counter hands out shrinking chunks), "
+                   "static (fixed contiguous blocks)")
         ->capture_default_str()
         ->check(CLI::IsMember(balance_strategies()));
+    sub.add_option("--weights", options_.weights,
+                   "Relative rank speeds sizing the initial blocks, 'w0,w1,...' or a file of "
+                   "numbers (default: equal)");
     sub.add_option("--progress-every", options_.progress_every_s,
                    "Seconds between progress lines when stderr is not a terminal (batch logs)")
         ->capture_default_str()

@@ -64,6 +64,7 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
   std::exception_ptr first_error;
   std::uint64_t in_flight = 0;
   bool source_dry = false;
+  bool abandoned = false;
   // Two shards per thread in flight keep workers busy while the main thread reacts.
   const auto capacity = static_cast<std::uint64_t>(threads_) * 2;
   auto last_tick = std::chrono::steady_clock::now();
@@ -83,7 +84,7 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
             f.outcome.shard = shard;
             f.outcome.start_s = wall_seconds();
             try {
-              f.outcome.partial = work(shard);
+              f.outcome.output = work(shard);
             } catch (...) {
               f.error = std::current_exception();
             }
@@ -120,6 +121,14 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
       }
     } catch (...) {
       if (!first_error) first_error = std::current_exception();
+    }
+    if (first_error && !abandoned) {
+      abandoned = true;  // tell the other ranks at once, then drain our shards
+      try {
+        source.abandon();
+      } catch (...) {
+        // the first error is the one to report
+      }
     }
   }
   if (first_error) std::rethrow_exception(first_error);

@@ -14,9 +14,16 @@ namespace shardrun {
 // Seconds since the Unix epoch: comparable between ranks and nodes (makespan).
 double wall_seconds();
 
+// What one shard produced, for the main thread: a reduce job's partial, a map
+// job's buffered output rows. Subclassed by the run's shape.
+class ShardOutput {
+ public:
+  virtual ~ShardOutput() = default;
+};
+
 struct ShardOutcome {
   Shard shard;
-  PartialPtr partial;
+  std::unique_ptr<ShardOutput> output;
   double start_s = 0;  // wall_seconds()
   double end_s = 0;
 };
@@ -34,11 +41,13 @@ struct ExecutorStats {
 // result, tick (progress), repeat until the source runs dry. Only the calling
 // (main) thread talks to the source and sees outcomes, so MPI stays on one
 // thread. Shard work runs on `threads` TBB workers; a job may nest TBB
-// parallelism inside a shard. The first exception thrown by a shard stops the
-// taking of shards and is rethrown once the shards in flight have finished.
+// parallelism inside a shard. The first exception thrown by a shard (or by the
+// source, on_done or tick) stops the taking of shards, tells the source to
+// abandon (so other ranks do not wait for this one), and is rethrown once the
+// shards in flight have finished.
 class Executor {
  public:
-  using Work = std::function<PartialPtr(const Shard&)>;
+  using Work = std::function<std::unique_ptr<ShardOutput>(const Shard&)>;
   using OnDone = std::function<void(ShardOutcome&&)>;
   using Tick = std::function<void()>;
 

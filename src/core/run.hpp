@@ -12,7 +12,6 @@ namespace shardrun {
 // Collective: every rank calls it with the same job and options. Returns the
 // exit status (kExitOk, kExitUsageError, kExitRuntimeError), the same on all
 // ranks; rank 0 has printed the error, if any, as one line on stderr.
-int run_reduce_job(const std::string& name, ReduceJob& job, const RunOptions& options,
-                   const mpi::Comm& comm);
+int run_job(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm);
 
 }  // namespace shardrun

@@ -9,12 +9,13 @@
 namespace shardrun {
 
 struct RunOptions {
-  std::string output;              // --output FILE.h5 (required)
-  PlanRequest plan;                // --shards N | --shard-rows R (default: by shard size)
-  int threads = 0;                 // --threads; 0: SLURM_CPUS_PER_TASK or the usable cores
-  std::string balance = "static";  // --balance
-  double progress_every_s = 30;    // --progress-every, for batch logs
-  bool quiet = false;              // --quiet: no progress line (the summary stays)
+  std::string output;             // --output FILE.h5 (required)
+  PlanRequest plan;               // --shards N | --shard-rows R (default: by shard size)
+  int threads = 0;                // --threads; 0: SLURM_CPUS_PER_TASK or the usable cores
+  std::string balance = "steal";  // --balance: steal | counter | static
+  std::string weights;            // --weights: relative rank speeds, "1,2" or a file
+  double progress_every_s = 30;   // --progress-every, for batch logs
+  bool quiet = false;             // --quiet: no progress line (the summary stays)
 };
 
 }  // namespace shardrun

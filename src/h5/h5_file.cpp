@@ -12,6 +12,12 @@ File File::open_read(const std::string& path) {
   return File(Handle(id, H5Fclose), path);
 }
 
+File File::open_write(const std::string& path) {
+  Lock lock(library_mutex());
+  hid_t id = check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "cannot open " + path);
+  return File(Handle(id, H5Fclose), path);
+}
+
 File File::create(const std::string& path) {
   Lock lock(library_mutex());
   hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
@@ -100,6 +106,11 @@ void File::write_attribute(const std::string& object, const std::string& name,
                            std::uint64_t value) {
   Lock lock(library_mutex());
   write_attr(handle_.get(), object, name, H5T_NATIVE_UINT64, &value, path_);
+}
+
+void File::flush() {
+  Lock lock(library_mutex());
+  check_status(H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL), "cannot flush " + path_);
 }
 
 void File::close() {

@@ -15,7 +15,8 @@ namespace shardrun::h5 {
 class File {
  public:
   static File open_read(const std::string& path);
-  static File create(const std::string& path);                          // truncates
+  static File open_write(const std::string& path);  // an existing file, read-write
+  static File create(const std::string& path);      // truncates
   static File create_parallel(const std::string& path, MPI_Comm comm);  // collective, truncates
 
   // True when `path` starts with HDF5's signature (checked without the library).
@@ -30,7 +31,8 @@ class File {
                        const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);
   void write_attribute(const std::string& object, const std::string& name, std::uint64_t value);
-  void close();             // flushes and closes, throwing on failure
+  void flush();             // collective for MPI-IO files
+  void close();             // flushes and closes, throwing on failure (collective for MPI-IO)
   void abandon() noexcept;  // closes without checking: for cleanup after an error
 
  private:

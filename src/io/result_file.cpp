@@ -30,25 +30,61 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-ResultFile::ResultFile(std::string path)
-    : path_(std::move(path)),
-      temp_path_(path_ + ".tmp." + std::to_string(::getpid())),
-      file_(h5::File::create(temp_path_)) {}
+ResultFile::ResultFile(std::string path, const mpi::Comm& comm)
+    : path_(std::move(path)), root_(comm.rank() == 0) {
+  const std::string pid = comm.broadcast(std::to_string(::getpid()));
+  temp_path_ = path_ + ".tmp." + pid;
+  file_.emplace(h5::File::create_parallel(temp_path_, comm.raw()));
+}
 
 ResultFile::~ResultFile() {
-  if (committed_) return;
-  file_.abandon();
+  outputs_.clear();
+  if (file_) file_->abandon();
+  if (committed_ || !root_) return;
   std::error_code ec;
   fs::remove(temp_path_, ec);
 }
 
+void ResultFile::create_outputs(const std::vector<OutputSpec>& outputs) {
+  for (const OutputSpec& spec : outputs) {
+    outputs_.emplace(spec.name,
+                     h5::Dataset::create(*file_, "/" + spec.name, spec.type, spec.dims, {}));
+    output_specs_.push_back(spec);
+  }
+  flush();  // the file is valid from now on, whatever happens to the writers
+}
+
+const OutputSpec* ResultFile::output(const std::string& name) const {
+  for (const OutputSpec& spec : output_specs_)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+void ResultFile::write_output_rows(const std::string& name, std::uint64_t first_row,
+                                   std::uint64_t rows, const void* data) {
+  const OutputSpec* spec = output(name);
+  if (!spec) throw RuntimeError("job wrote to an output it did not declare: " + name);
+  outputs_.at(name).write_rows(first_row, rows, spec->type, data, false);
+}
+
+void ResultFile::flush() { file_->flush(); }
+
+void ResultFile::close_collective() {
+  outputs_.clear();
+  file_->close();
+  file_.reset();
+}
+
+void ResultFile::reopen() { file_.emplace(h5::File::open_write(temp_path_)); }
+
 void ResultFile::write(const std::string& name, ElementType type, const void* data,
                        const std::vector<std::uint64_t>& dims) {
-  h5::Dataset::create(file_, name, type, dims, {}).write_all(type, data);
+  h5::Dataset::create(*file_, name, type, dims, {}).write_all(type, data);
 }
 
 void ResultFile::commit() {
-  file_.close();
+  file_->close();
+  file_.reset();
   fsync_path(temp_path_, O_RDONLY);
   std::error_code ec;
   fs::rename(temp_path_, path_, ec);

@@ -1,34 +1,58 @@
 // The --output file of a run: written under a temporary name, renamed into place.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "h5/h5_dataset.hpp"
 #include "h5/h5_file.hpp"
+#include "mpi/comm.hpp"
+#include "shardrun/job.hpp"
 #include "shardrun/result_writer.hpp"
 
 namespace shardrun::io {
 
-// Rank 0 only. Creates "<path>.tmp.<pid>" beside path; commit() closes it,
-// fsyncs and renames it over path, so a run that fails never leaves a
-// half-written file under the real name nor clobbers an earlier result. The
-// destructor removes an uncommitted temporary.
+// Lives on every rank. Created collectively over MPI-IO as
+// "<path>.tmp.<pid of rank 0>" beside path, so map jobs' ranks can write their
+// rows into it in parallel; close_collective() ends that phase. Then rank 0
+// alone reopens it (reopen()), writes results and the run record through the
+// ResultWriter interface, and commit() fsyncs it and renames it over path: a
+// run that fails never leaves a half-written file under the real name nor
+// clobbers an earlier result. Rank 0's destructor removes an uncommitted
+// temporary.
 class ResultFile : public ResultWriter {
  public:
-  explicit ResultFile(std::string path);
+  ResultFile(std::string path, const mpi::Comm& comm);  // collective
   ~ResultFile() override;
   ResultFile(const ResultFile&) = delete;
   ResultFile& operator=(const ResultFile&) = delete;
 
+  // Collective, while open in parallel: datasets for a map job's outputs,
+  // allocated at creation; then written row by row (independent I/O).
+  void create_outputs(const std::vector<OutputSpec>& outputs);
+  const OutputSpec* output(const std::string& name) const;
+  void write_output_rows(const std::string& name, std::uint64_t first_row, std::uint64_t rows,
+                         const void* data);
+  void flush();
+  void close_collective();
+
+  // Rank 0, after close_collective().
+  void reopen();
   using ResultWriter::write;
   void write(const std::string& name, ElementType type, const void* data,
              const std::vector<std::uint64_t>& dims) override;
-  h5::File& file() { return file_; }
+  h5::File& file() { return *file_; }
   void commit();
 
  private:
   std::string path_;
   std::string temp_path_;
-  h5::File file_;
+  bool root_;
+  std::optional<h5::File> file_;
+  std::vector<OutputSpec> output_specs_;
+  std::map<std::string, h5::Dataset> outputs_;
   bool committed_ = false;
 };
 

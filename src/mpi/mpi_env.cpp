@@ -2,11 +2,18 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
+
 #include "shardrun/errors.hpp"
 
 namespace shardrun::mpi {
 
 Environment::Environment(int& argc, char**& argv) {
+  // Open MPI 4.1.4's one-sided compare-and-swap segfaults in the shared-memory
+  // transport (vader) while its single-copy mode is on (PLATFORM.md,
+  // open-mpi/ompi#11349); with it off, CAS works and still needs no help from
+  // the target. Users never have to pass the flag; one they set wins.
+  ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
   int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   // Errors come back as codes we turn into messages; no MPI handler aborts for us.

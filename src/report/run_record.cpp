@@ -1,6 +1,8 @@
 #include "report/run_record.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <type_traits>
 
 #include "h5/h5_dataset.hpp"
 
@@ -19,11 +21,39 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   file.write_attribute("/run", "items", r.items);
   file.write_attribute("/run", "wall_s", r.wall_s);
   file.write_attribute("/run", "makespan_s", r.makespan_s);
-  const std::vector<std::uint64_t> dims = {r.rank_shards.size()};
-  h5::Dataset::create(file, "/run/rank_shards", ElementType::u64, dims, {})
-      .write_all(ElementType::u64, r.rank_shards.data());
-  h5::Dataset::create(file, "/run/rank_busy_s", ElementType::f64, dims, {})
-      .write_all(ElementType::f64, r.rank_busy_s.data());
+  file.write_attribute("/run", "lower_bound_s", r.lower_bound_s);
+  file.write_attribute("/run", "efficiency", r.efficiency);
+  const std::vector<std::uint64_t> dims = {static_cast<std::uint64_t>(r.ranks)};
+  auto write = [&](const char* name, const auto& values) {
+    using T = typename std::decay_t<decltype(values)>::value_type;
+    h5::Dataset::create(file, std::string("/run/") + name, element_type_of<T>(), dims, {})
+        .write_all(element_type_of<T>(), values.data());
+  };
+  write("rank_shards", r.rank_shards);
+  write("rank_busy_s", r.rank_busy_s);
+  write("rank_steals", r.rank_steals);
+  write("rank_stolen_shards", r.rank_stolen_shards);
+  write("rank_idle_s", r.rank_idle_s);
+  write("rank_speed", r.rank_speed);
+}
+
+void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work,
+                       double longest_shard_s) {
+  const auto ranks = rank_work.size();
+  r.rank_idle_s.assign(ranks, 0);
+  r.rank_speed.assign(ranks, 0);
+  double total_speed = 0, total_work = 0;
+  for (std::size_t i = 0; i < ranks; ++i) {
+    const double busy = r.rank_busy_s[i] / r.threads;  // seconds the rank's threads were all busy
+    r.rank_idle_s[i] = std::max(0.0, r.makespan_s - busy);
+    if (busy > 0) r.rank_speed[i] = rank_work[i] / busy;
+    total_speed += r.rank_speed[i];
+    total_work += rank_work[i];
+  }
+  // T* = W / Σ s_i: every rank busy until the same instant.
+  const double ideal = total_speed > 0 ? total_work / total_speed : 0;
+  r.lower_bound_s = std::max(ideal, longest_shard_s);
+  r.efficiency = r.makespan_s > 0 ? r.lower_bound_s / r.makespan_s : 0;
 }
 
 std::string format_summary(const RunRecord& r, const std::string& job_summary,
@@ -34,6 +64,18 @@ std::string format_summary(const RunRecord& r, const std::string& job_summary,
                 "shardrun: %llu items in %llu shards on %d rank(s) x %d thread(s), balance %s\n",
                 static_cast<unsigned long long>(r.items), static_cast<unsigned long long>(r.shards),
                 r.ranks, r.threads, r.balance.c_str());
+  out += line;
+  std::uint64_t steals = 0, stolen = 0;
+  for (std::size_t i = 0; i < r.rank_steals.size(); ++i) {
+    steals += r.rank_steals[i];
+    stolen += r.rank_stolen_shards[i];
+  }
+  std::snprintf(
+      line, sizeof line,
+      "shardrun: efficiency %.3f (lower bound %.3f s = max(work / speed, longest shard)), "
+      "%llu steals moved %llu shards\n",
+      r.efficiency, r.lower_bound_s, static_cast<unsigned long long>(steals),
+      static_cast<unsigned long long>(stolen));
   out += line;
   const double seconds = r.makespan_s > 0 ? r.makespan_s : r.wall_s;
   if (r.bytes > 0)

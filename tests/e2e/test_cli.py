@@ -177,7 +177,7 @@ class Results(Base):
     def test_run_record(self):
         out = self.path("record.h5")
         r = self.ok(["run", "stats", "--input", self.normal + ":/x", "--output", out,
-                     "--threads", "2", "--shards", "10"], ranks=3)
+                     "--threads", "2", "--shards", "10", "--balance", "static"], ranks=3)
         self.assertIn("GB/s", r.stdout)
         self.assertIn("digest", r.stdout)
         with h5py.File(out, "r") as f:
@@ -193,7 +193,12 @@ class Results(Base):
             self.assertLessEqual(a["makespan_s"], a["wall_s"])
             self.assertTrue(a["version"])
             self.assertEqual(list(f["run/rank_shards"][()]), [3, 3, 4])
-            self.assertEqual(len(f["run/rank_busy_s"][()]), 3)
+            for name in ("rank_busy_s", "rank_steals", "rank_stolen_shards", "rank_idle_s", "rank_speed"):
+                self.assertEqual(len(f["run/" + name][()]), 3, name)
+            self.assertEqual(list(f["run/rank_steals"][()]), [0, 0, 0])
+            self.assertGreater(a["lower_bound_s"], 0)
+            self.assertGreater(a["efficiency"], 0)
+            self.assertLessEqual(a["efficiency"], 1.0 + 1e-9)
 
     def test_progress_lines_in_a_batch_log(self):
         r = self.ok(["run", "stats", "--input", self.normal + ":/x", "--output",
@@ -415,6 +420,117 @@ class Errors(Base):
         self.expect(["gen", "--output", out + ":/x", "--rows", "10", "--deflate", "3", "--force"], 2, "--chunk-rows")
 
 
+MASK = (1 << 64) - 1
+
+
+def mix(x):
+    """splitmix64's finaliser, as jobs/synthetic.cpp computes it."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def synthetic_checksum(items, seed):
+    return sum(mix((seed * 31 + mix(i)) & MASK) for i in range(items)) & MASK
+
+
+def mandelbrot(width, height, max_iter, x=(-2.0, 1.0), y=(-1.5, 1.5)):
+    """Escape iterations at pixel centres, written independently with numpy."""
+    cr = x[0] + (np.arange(width) + 0.5) * ((x[1] - x[0]) / width)
+    ci = y[0] + (np.arange(height) + 0.5) * ((y[1] - y[0]) / height)
+    cr, ci = np.meshgrid(cr, ci)
+    zr = np.zeros_like(cr)
+    zi = np.zeros_like(ci)
+    out = np.full(cr.shape, max_iter, dtype=np.uint16)
+    alive = np.ones(cr.shape, dtype=bool)
+    for i in range(max_iter):
+        rr, ii = zr * zr, zi * zi
+        escaped = alive & (rr + ii > 4.0)
+        out[escaped] = i
+        alive &= ~escaped
+        zi = np.where(alive, 2.0 * zr * zi + ci, zi)
+        zr = np.where(alive, rr - ii + cr, zr)
+    return out
+
+
+class Balance(Base):
+    """The strategies: exactly once, identical results, the run record."""
+
+    def test_synthetic_runs_every_item_once_for_every_strategy(self):
+        expected = synthetic_checksum(3000, 4)
+        for balance in ("steal", "counter", "static"):
+            for ranks in (1, 2, 3, 5):
+                for threads in (1, 2):
+                    out = self.path("syn.h5")
+                    r = self.ok(["run", "synthetic", "--items", "3000", "--mean-us", "3", "--cost",
+                                 "pareto:1.5", "--seed", "4", "--balance", balance, "--threads",
+                                 str(threads), "--output", out], ranks)
+                    with h5py.File(out, "r") as f:
+                        self.assertEqual(int(f["checksum"][()]), expected, f"{balance} {ranks}x{threads}")
+                        self.assertEqual(int(f["items"][()]), 3000)
+                        self.assertEqual(f["run"].attrs["balance"], balance)
+                        self.assertEqual(int(f["run/rank_shards"][()].sum()), f["run"].attrs["shards"])
+                    self.assertIn("efficiency", r.stdout)
+
+    def test_mandelbrot_identical_everywhere_and_matches_numpy(self):
+        reference = mandelbrot(203, 151, 100)
+        for balance in ("steal", "counter", "static"):
+            for ranks in (1, 2, 3):
+                out = self.path("m.h5")
+                self.ok(["run", "mandelbrot", "--width", "203", "--height", "151", "--max-iter",
+                         "100", "--shards", "40", "--balance", balance, "--output", out], ranks)
+                with h5py.File(out, "r") as f:
+                    self.assertEqual(f["image"].dtype, np.uint16)
+                    np.testing.assert_array_equal(f["image"][()], reference, f"{balance} {ranks}")
+                    self.assertEqual(f["run"].attrs["job"], "mandelbrot")
+
+    def test_mandelbrot_default_region_draws_the_whole_set(self):
+        out = self.path("m0.h5")
+        self.ok(["run", "mandelbrot", "--width", "64", "--height", "48", "--output", out], 2)
+        image = self.read(out, "image")
+        np.testing.assert_array_equal(image, mandelbrot(64, 48, 256))
+        self.assertEqual(image[0, 0], 1)       # a corner, far outside: escapes after one step
+        self.assertEqual(image[24, 40], 256)   # inside the main cardioid
+
+    def test_weights_size_the_initial_blocks(self):
+        out = self.path("w.h5")
+        self.ok(["run", "synthetic", "--items", "400", "--mean-us", "0", "--shards", "400",
+                 "--balance", "static", "--weights", "3,1", "--output", out], 2)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(list(f["run/rank_shards"][()]), [300, 100])
+        weights = self.path("weights.txt")
+        with open(weights, "w") as f:
+            f.write("1\n1\n2\n")
+        self.ok(["run", "synthetic", "--items", "400", "--mean-us", "0", "--shards", "400",
+                 "--balance", "static", "--weights", weights, "--output", out], 3)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(list(f["run/rank_shards"][()]), [100, 100, 200])
+
+    def test_a_slow_rank_is_measured_slower_and_steal_moves_work_off_it(self):
+        out = self.path("slow.h5")
+        self.ok(["run", "synthetic", "--items", "4000", "--mean-us", "100", "--slow-rank", "1:4",
+                 "--threads", "1", "--output", out], 2)
+        with h5py.File(out, "r") as f:
+            speed = f["run/rank_speed"][()]
+            shards = f["run/rank_shards"][()]
+            self.assertGreater(speed[0] / speed[1], 2.0, speed)
+            self.assertGreater(shards[0], shards[1], shards)  # the fast rank took more
+            self.assertGreater(int(f["run/rank_steals"][()][0]), 0)
+
+    def test_bad_balance_options(self):
+        base = ["run", "synthetic", "--items", "10", "--output", self.path("x.h5")]
+        for extra, fragment in ((["--weights", "1,2,3"], "--weights"), (["--weights", "1,0"], "--weights"),
+                                (["--balance", "fastest"], "--balance"), (["--cost", "zipf"], "--cost"),
+                                (["--cost", "pareto:0.5"], "--cost"), (["--slow-rank", "7:2"], "--slow-rank"),
+                                (["--slow-rank", "1"], "--slow-rank")):
+            r = run(base + extra, ranks=2)
+            self.assertEqual(r.returncode, 2, f"{extra}: {r.stderr}")
+            errors = [l for l in r.stderr.splitlines() if l.startswith("shardrun: error:")]
+            self.assertEqual(len(errors), 1, r.stderr)
+            self.assertIn(fragment, errors[0])
+
+
 class Help(Base):
     def test_help_explains(self):
         for args, words in ((["--help"], ["run", "gen", "jobs", "mpirun", "Exit status"]),
@@ -432,7 +548,7 @@ class Help(Base):
     def test_jobs_lists_one_line_each(self):
         r = self.ok(["jobs"])
         names = [line.split()[0] for line in r.stdout.splitlines()]
-        self.assertEqual(names, ["stats", "histogram"])
+        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot"])
 
     def test_no_command_is_a_usage_error(self):
         r = run([])

@@ -65,6 +65,8 @@ class CoverageJob : public ReduceJob {
   std::uint64_t items_, fail_shard_;
 };
 
+const char* const kStrategies[] = {"steal", "counter", "static"};
+
 class Engine : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,26 +112,51 @@ class Engine : public ::testing::Test {
     return o;
   }
 
+  // Runs the coverage job and checks that its result lists 0..shards-1 in order.
+  void expect_exactly_once(const std::string& balance, std::uint64_t items, std::uint64_t shards,
+                           int threads, const std::string& weights = "") {
+    CoverageJob job(items);
+    RunOptions o = options("ids.h5", threads);
+    o.plan.shards = shards;
+    o.balance = balance;
+    o.weights = weights;
+    ASSERT_EQ(run_job("coverage", job, o, comm_), kExitOk);
+    if (comm_.rank() != 0) return;
+    const Bytes bytes = read_dataset(o.output, "ids");
+    std::vector<std::uint64_t> ids(bytes.size() / 8);
+    std::memcpy(ids.data(), bytes.data(), bytes.size());
+    ASSERT_EQ(ids.size(), std::min(shards, items)) << balance << ", " << threads << " threads";
+    for (std::uint64_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], i) << balance;
+  }
+
+  std::string skewed_weights() const {  // rank 0 gets almost everything
+    std::string w = "1000";
+    for (int r = 1; r < comm_.size(); ++r) w += ",1";
+    return w;
+  }
+
   const mpi::Comm comm_;
   std::string dir_;
 };
 
 TEST_F(Engine, EveryShardRunsExactlyOnceInTheFixedOrder) {
-  for (std::uint64_t shards : {1, 2, 3, 7, 100, 1000}) {
-    for (int threads : {1, 2, 3}) {
-      CoverageJob job(1000);
-      RunOptions o = options("ids.h5", threads);
-      o.plan.shards = shards;
-      ASSERT_EQ(run_reduce_job("coverage", job, o, comm_), kExitOk);
-      if (comm_.rank() == 0) {
-        const Bytes bytes = read_dataset(o.output, "ids");
-        std::vector<std::uint64_t> ids(bytes.size() / 8);
-        std::memcpy(ids.data(), bytes.data(), bytes.size());
-        ASSERT_EQ(ids.size(), shards) << threads << " threads";
-        for (std::uint64_t i = 0; i < shards; ++i) ASSERT_EQ(ids[i], i);
-      }
-    }
-  }
+  for (const char* balance : kStrategies)
+    for (std::uint64_t shards : {1, 2, 3, 7, 100, 1000})
+      for (int threads : {1, 2, 3}) expect_exactly_once(balance, 1000, shards, threads);
+}
+
+TEST_F(Engine, ManyNearlyEmptyShards) {
+  for (const char* balance : kStrategies) expect_exactly_once(balance, 100'000, 100'000, 2);
+}
+
+TEST_F(Engine, EveryRankStealsFromOneVictimAtOnce) {
+  // Rank 0 starts with ~all the shards; every other rank must steal from it.
+  expect_exactly_once("steal", 20'000, 20'000, 2, skewed_weights());
+  expect_exactly_once("static", 2'000, 2'000, 2, skewed_weights());
+}
+
+TEST_F(Engine, FewerShardsThanRanksLeaveSomeRanksWithout) {
+  for (const char* balance : kStrategies) expect_exactly_once(balance, 2, 2, 1);
 }
 
 // A 2-D float64 dataset with NaNs and a wide spread of magnitudes.
@@ -151,16 +178,19 @@ TEST_F(Engine, ResultsAreBitwiseIdenticalAcrossThreadCounts) {
   comm_.barrier();
   for (const char* name : {"stats", "histogram"}) {
     std::vector<std::string> outputs;
-    for (int threads : {1, 2, 3}) {
-      std::vector<std::string> args = {"--input", path("in.h5") + ":/x"};
-      if (std::string(name) == "histogram")
-        args.insert(args.end(), {"--range", "-1000:1000", "--bins", "50"});
-      std::unique_ptr<Job> job = make_job(name, args);
-      RunOptions o = options(std::string(name) + std::to_string(threads) + ".h5", threads);
-      o.plan.shards = 37;
-      ASSERT_EQ(run_reduce_job(name, static_cast<ReduceJob&>(*job), o, comm_), kExitOk);
-      outputs.push_back(o.output);
-    }
+    for (int threads : {1, 2, 3})
+      for (const char* balance : kStrategies) {
+        std::vector<std::string> args = {"--input", path("in.h5") + ":/x"};
+        if (std::string(name) == "histogram")
+          args.insert(args.end(), {"--range", "-1000:1000", "--bins", "50"});
+        std::unique_ptr<Job> job = make_job(name, args);
+        RunOptions o =
+            options(std::string(name) + std::to_string(threads) + balance + ".h5", threads);
+        o.plan.shards = 37;
+        o.balance = balance;
+        ASSERT_EQ(run_job(name, *job, o, comm_), kExitOk);
+        outputs.push_back(o.output);
+      }
     if (comm_.rank() == 0) {
       const std::vector<std::string> datasets =
           std::string(name) == "stats"
@@ -174,13 +204,18 @@ TEST_F(Engine, ResultsAreBitwiseIdenticalAcrossThreadCounts) {
   }
 }
 
+// With stealing the failing shard may run on any rank; every rank must still
+// stop (no one waits for the failed shard forever) with the same status.
 TEST_F(Engine, AShardFailingOnOneRankEndsEveryRankWithoutClobbering) {
   if (comm_.rank() == 0) std::ofstream(path("out.h5")) << "previous result";
   comm_.barrier();
   CoverageJob job(100, 99);  // the last shard: on the last rank
-  RunOptions o = options("out.h5", 2);
-  o.plan.shards = 100;
-  EXPECT_EQ(run_reduce_job("coverage", job, o, comm_), kExitRuntimeError);
+  for (const char* balance : kStrategies) {
+    RunOptions o = options("out.h5", 2);
+    o.plan.shards = 100;
+    o.balance = balance;
+    EXPECT_EQ(run_job("coverage", job, o, comm_), kExitRuntimeError) << balance;
+  }
   if (comm_.rank() == 0) {
     std::ifstream in(path("out.h5"));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -192,8 +227,7 @@ TEST_F(Engine, AShardFailingOnOneRankEndsEveryRankWithoutClobbering) {
 
 TEST_F(Engine, AMissingInputIsAUsageErrorOnEveryRank) {
   std::unique_ptr<Job> job = make_job("stats", {"--input", path("missing.h5") + ":/x"});
-  EXPECT_EQ(run_reduce_job("stats", static_cast<ReduceJob&>(*job), options("o.h5", 1), comm_),
-            kExitUsageError);
+  EXPECT_EQ(run_job("stats", *job, options("o.h5", 1), comm_), kExitUsageError);
 }
 
 }  // namespace
