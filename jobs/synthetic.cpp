@@ -168,7 +168,8 @@ void SyntheticJob::setup_rank(int rank, int ranks) {
 
 double SyntheticJob::work(const Shard& shard) const {
   double us = 0;
-  for (std::uint64_t item = shard.begin; item < shard.end; ++item) us += model_.cost_us(item, items_);
+  for (std::uint64_t item = shard.begin; item < shard.end; ++item)
+    us += model_.cost_us(item, items_);
   return us;
 }
 

@@ -28,10 +28,10 @@ struct SourceStats {
 class ShardSource {
  public:
   virtual ~ShardSource() = default;
-  // Up to `max` contiguous shard ids for this rank. nullopt: no more will
-  // come. An empty range: nothing right now, ask again after a completion
-  // (only returned when `idle` is false, i.e. the rank has shards in flight;
-  // an idle rank's call returns work or nullopt).
+  // Up to `max` contiguous positions of the run's to-do list (shard ids when
+  // nothing was done before) for this rank. nullopt: no more will come. An
+  // empty range: nothing right now, ask again later (after a completion, or
+  // after a back-off when `idle`: the rank has nothing in flight). Never blocks.
   virtual std::optional<ShardRange> next(std::uint64_t max, bool idle) = 0;
   // The executor reports every finished shard (dynamic strategies count them
   // to detect termination exactly).

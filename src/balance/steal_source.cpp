@@ -1,8 +1,6 @@
 #include "balance/steal_source.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "shardrun/errors.hpp"
 
@@ -90,22 +88,12 @@ bool StealSource::finished() {
 
 std::optional<ShardRange> StealSource::next(std::uint64_t max, bool idle) {
   if (auto own = take_own(max)) return own;
-  if (!idle) {
-    // Shards in flight: one cheap attempt, then let the executor reap.
-    if (steal_once())
-      if (auto own = take_own(max)) return own;
-    return ShardRange{};
-  }
-  auto pause = std::chrono::microseconds(20);
-  for (;;) {
-    if (steal_once() || sweep()) {
-      if (auto own = take_own(max)) return own;
-      continue;  // robbed in turn before we could start: look again
-    }
-    if (finished()) return std::nullopt;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
-  }
+  // Shards in flight: one cheap attempt, then let the executor reap. Idle: a
+  // random attempt, then every other rank once.
+  if (steal_once() || (idle && sweep()))
+    if (auto own = take_own(max)) return own;  // or robbed in turn already
+  if (idle && finished()) return std::nullopt;
+  return ShardRange{};
 }
 
 void StealSource::completed(std::uint64_t shards) { window_.fetch_add(0, kDone, shards); }

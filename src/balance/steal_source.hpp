@@ -28,9 +28,8 @@ struct BlockWord {
 // block. A finished shard adds 1 to a counter on rank 0; a rank with nothing
 // to run or steal stops exactly when that counter reaches the plan's size (or
 // a rank abandoned the run). Victims: two ranks at random, the one with more
-// left (power of two choices); after a round of failures a full sweep, then
-// an exponential back-off before the next round (oversubscribed ranks must
-// not spin on remote atomics).
+// left (power of two choices); an idle rank then sweeps every other rank
+// once. next() never blocks: the executor backs off between idle calls.
 class StealSource : public ShardSource {
  public:
   StealSource(const mpi::Comm& comm, std::uint64_t shard_count, ShardRange block);

@@ -35,14 +35,18 @@ int main(int argc, char** argv) {
       "  mpirun -n 2 shardrun run stats --input data.h5:/x --output stats.h5\n"
       "  mpirun -n 3 shardrun run histogram --input data.h5:/x --bins 64 --range -5:5 --output "
       "hist.h5\n"
+      "  mpirun -n 4 shardrun run stats --input data.h5:/x --output s.h5 --checkpoint s.ckpt.h5\n"
+      "  shardrun inspect s.ckpt.h5\n"
       "  shardrun jobs\n"
       "Without mpirun, shardrun runs as a single rank. Exit status: 0 done, 1 runtime error,\n"
-      "2 usage error. `shardrun COMMAND --help` explains each command.");
+      "2 usage error, 75 stopped by a signal with a checkpoint saved (run it again to resume).\n"
+      "`shardrun COMMAND --help` explains each command.");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("shardrun ") + SHARDRUN_VERSION);
   std::vector<std::unique_ptr<cli::Command>> commands;
   commands.push_back(cli::setup_run(app, registry));
   commands.push_back(cli::setup_gen(app));
+  commands.push_back(cli::setup_inspect(app));
   commands.push_back(cli::setup_jobs(app, registry));
 
   // CLI11 would only say "a subcommand is required"; name the job instead.
@@ -65,7 +69,17 @@ int main(int argc, char** argv) {
   cli::Command* chosen = nullptr;
   for (auto& command : commands)
     if (command->chosen()) chosen = command.get();
-  if (!chosen->needs_mpi()) return chosen->run();
+  if (!chosen->needs_mpi()) {
+    try {
+      return chosen->run();
+    } catch (const UsageError& e) {
+      std::fprintf(stderr, "shardrun: error: %s\n", e.what());
+      return kExitUsageError;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "shardrun: error: %s\n", e.what());
+      return kExitRuntimeError;
+    }
+  }
 
   std::optional<mpi::Environment> mpi;
   try {

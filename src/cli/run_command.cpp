@@ -60,6 +60,22 @@ class RunCommand : public Command {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     sub.add_flag("--quiet,-q", options_.quiet, "No progress line");
+    sub.add_option("--checkpoint", options_.checkpoint,
+                   "Checkpoint file (HDF5): progress is saved there, and a run started with an "
+                   "existing one resumes from it, on any number of ranks and threads");
+    sub.add_option("--checkpoint-every", options_.checkpoint_every_s,
+                   "Seconds between checkpoints (fractions allowed)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_flag("--restart", options_.restart, "Discard an existing checkpoint and start over");
+    sub.add_option("--checkpoint-keep", options_.checkpoint_keep,
+                   "Keep the checkpoint, marked complete, when the job finishes (yes/no)")
+        ->capture_default_str();
+    sub.add_option("--stop-timeout", options_.stop_timeout_s,
+                   "On SIGTERM/SIGINT/SIGUSR1/SIGXCPU: seconds shards in flight may finish before "
+                   "they are abandoned and the final checkpoint is written (exit 75)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
   }
 
   struct Entry {

@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 namespace shardrun {
 
@@ -25,7 +26,8 @@ struct Finished {
 };
 
 // Workers push finished shards; the main thread pops them, waking at least
-// every tick interval.
+// every tick interval. Shared with the tasks, so an abandoned task can still
+// push after the executor returned.
 class CompletionQueue {
  public:
   void push(Finished&& item) {
@@ -35,7 +37,7 @@ class CompletionQueue {
     }
     ready_.notify_one();
   }
-  std::optional<Finished> pop(std::chrono::milliseconds timeout) {
+  std::optional<Finished> pop(std::chrono::microseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!ready_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
     Finished item = std::move(items_.front());
@@ -49,37 +51,62 @@ class CompletionQueue {
   std::deque<Finished> items_;
 };
 
+void record(ExecutorStats& stats, const ShardOutcome& o) {
+  const double duration = o.end_s - o.start_s;
+  stats.shards += 1;
+  stats.items += o.shard.items();
+  stats.busy_s += duration;
+  stats.longest_shard_s = std::max(stats.longest_shard_s, duration);
+  stats.first_start_s =
+      stats.first_start_s == 0 ? o.start_s : std::min(stats.first_start_s, o.start_s);
+  stats.last_end_s = std::max(stats.last_end_s, o.end_s);
+}
+
 }  // namespace
 
-ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Work& work,
-                            const OnDone& on_done, const Tick& tick,
-                            std::chrono::milliseconds tick_interval) {
+ExecutorStats Executor::run(ShardSource& source,
+                            const std::function<Shard(std::uint64_t)>& shard_at,
+                            const ExecutorHooks& hooks) {
+  using Clock = std::chrono::steady_clock;
   // Without this TBB caps its workers at the cores it sees, below --threads.
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads_) + 1);
-  // No slot reserved for the main thread: it only feeds and reaps.
-  tbb::task_arena arena(threads_, 0);
-  CompletionQueue done;
+  // No slot reserved for the main thread: it only feeds and reaps. Leaked on
+  // purpose when shards are abandoned: they still run in it.
+  auto* arena = new tbb::task_arena(threads_, 0);
+  auto done = std::make_shared<CompletionQueue>();
   ExecutorStats stats;
   std::exception_ptr first_error;
   std::uint64_t in_flight = 0;
   bool source_dry = false;
   bool abandoned = false;
+  std::optional<Clock::time_point> stop_deadline;
   // Two shards per thread in flight keep workers busy while the main thread reacts.
   const auto capacity = static_cast<std::uint64_t>(threads_) * 2;
-  auto last_tick = std::chrono::steady_clock::now();
+  auto last_tick = Clock::now();
+  auto idle_pause = std::chrono::microseconds(20);
 
   for (;;) {
-    // Whatever throws here (the source, on_done, tick) is the first error too;
-    // the loop still drains the shards in flight, which reference this frame.
+    // Whatever throws here (the source, a hook) is the first error too; the
+    // loop still drains the shards in flight.
     try {
-      while (!source_dry && !first_error && in_flight < capacity) {
+      if (!stop_deadline && hooks.stop_requested()) {
+        stats.stopped = true;
+        stop_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(hooks.stop_timeout_s));
+      }
+      bool waiting_for_work = false;
+      while (!source_dry && !first_error && !stop_deadline && in_flight < capacity) {
         std::optional<ShardRange> range = source.next(capacity - in_flight, in_flight == 0);
         if (!range) source_dry = true;
-        if (!range || range->empty()) break;
-        for (std::uint64_t id = range->begin; id < range->end; ++id) {
+        if (!range || range->empty()) {
+          waiting_for_work = range.has_value() && in_flight == 0;
+          break;
+        }
+        idle_pause = std::chrono::microseconds(20);
+        for (std::uint64_t position = range->begin; position < range->end; ++position) {
           ++in_flight;
-          arena.enqueue([&work, &done, shard = plan.shard(id)] {
+          arena->enqueue([work = hooks.work, done, shard = shard_at(position)] {
             Finished f;
             f.outcome.shard = shard;
             f.outcome.start_s = wall_seconds();
@@ -89,35 +116,36 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
               f.error = std::current_exception();
             }
             f.outcome.end_s = wall_seconds();
-            done.push(std::move(f));
+            done->push(std::move(f));
           });
         }
       }
-      if (in_flight == 0 && (source_dry || first_error)) break;
+      if (in_flight == 0 && (source_dry || first_error || stop_deadline)) break;
+      if (stop_deadline && Clock::now() >= *stop_deadline) {
+        stats.abandoned = in_flight;
+        break;
+      }
 
-      std::optional<Finished> finished = done.pop(tick_interval);
-      if (finished) {
+      if (waiting_for_work) {
+        // Nothing to run yet, nothing running: others still work. Back off
+        // (oversubscribed ranks must not spin on remote atomics).
+        std::this_thread::sleep_for(idle_pause);
+        idle_pause = std::min(idle_pause * 2, std::chrono::microseconds(2000));
+      } else if (std::optional<Finished> finished = done->pop(std::min<std::chrono::microseconds>(
+                     hooks.tick_interval, std::chrono::milliseconds(50)))) {
         --in_flight;
         if (finished->error) {
           if (!first_error) first_error = finished->error;
         } else if (!first_error) {
-          ShardOutcome& o = finished->outcome;
-          const double duration = o.end_s - o.start_s;
-          stats.shards += 1;
-          stats.items += o.shard.items();
-          stats.busy_s += duration;
-          stats.longest_shard_s = std::max(stats.longest_shard_s, duration);
-          stats.first_start_s =
-              stats.first_start_s == 0 ? o.start_s : std::min(stats.first_start_s, o.start_s);
-          stats.last_end_s = std::max(stats.last_end_s, o.end_s);
+          record(stats, finished->outcome);
           source.completed(1);
-          on_done(std::move(o));
+          hooks.on_done(std::move(finished->outcome));
         }
       }
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_tick >= tick_interval) {
+      const auto now = Clock::now();
+      if (now - last_tick >= hooks.tick_interval) {
         last_tick = now;
-        tick();
+        hooks.tick();
       }
     } catch (...) {
       if (!first_error) first_error = std::current_exception();
@@ -131,6 +159,7 @@ ExecutorStats Executor::run(const ShardPlan& plan, ShardSource& source, const Wo
       }
     }
   }
+  if (stats.abandoned == 0) delete arena;
   if (first_error) std::rethrow_exception(first_error);
   return stats;
 }

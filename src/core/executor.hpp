@@ -4,10 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "balance/shard_source.hpp"
-#include "core/shard_plan.hpp"
-#include "shardrun/partial.hpp"
+#include "shardrun/shard.hpp"
 
 namespace shardrun {
 
@@ -35,27 +35,44 @@ struct ExecutorStats {
   double first_start_s = 0;  // 0 when no shard ran
   double last_end_s = 0;
   double longest_shard_s = 0;
+  bool stopped = false;         // stop_requested() ended the loop
+  std::uint64_t abandoned = 0;  // shards still running when the stop timeout expired
+};
+
+struct ExecutorHooks {
+  // Worker threads: the shard's work.
+  std::function<std::unique_ptr<ShardOutput>(const Shard&)> work;
+  // Main thread: each finished shard, in completion order.
+  std::function<void(ShardOutcome&&)> on_done;
+  // Main thread: at least every tick_interval (progress, messages, checkpoints).
+  std::function<void()> tick;
+  std::chrono::milliseconds tick_interval{500};
+  // Main thread, every loop: true ends the taking of shards (a signal).
+  std::function<bool()> stop_requested = [] { return false; };
+  // After a stop, how long shards in flight may run before they are abandoned.
+  double stop_timeout_s = 0.5;
 };
 
 // The loop reads like a build loop: fill the pool with ready shards, reap one
-// result, tick (progress), repeat until the source runs dry. Only the calling
-// (main) thread talks to the source and sees outcomes, so MPI stays on one
-// thread. Shard work runs on `threads` TBB workers; a job may nest TBB
-// parallelism inside a shard. The first exception thrown by a shard (or by the
-// source, on_done or tick) stops the taking of shards, tells the source to
-// abandon (so other ranks do not wait for this one), and is rethrown once the
-// shards in flight have finished.
+// result, tick, repeat until the source runs dry. Only the calling (main)
+// thread talks to the source and sees outcomes, so MPI stays on one thread.
+// The source hands out positions 0..N-1 of the run's to-do list; shard_at maps
+// a position to its shard. Shard work runs on `threads` TBB workers; a job may
+// nest TBB parallelism inside a shard. The first exception thrown by a shard
+// (or by the source or a hook) stops the taking of shards, tells the source
+// to abandon (so other ranks do not wait for this one), and is rethrown once
+// the shards in flight have finished.
+//
+// After a stop request the loop waits stop_timeout_s for shards in flight,
+// then returns with them still running (stats.abandoned): their work function
+// and what it references must then outlive the process's last instant (the
+// caller exits without unwinding).
 class Executor {
  public:
-  using Work = std::function<std::unique_ptr<ShardOutput>(const Shard&)>;
-  using OnDone = std::function<void(ShardOutcome&&)>;
-  using Tick = std::function<void()>;
-
   explicit Executor(int threads) : threads_(threads) {}
 
-  ExecutorStats run(const ShardPlan& plan, ShardSource& source, const Work& work,
-                    const OnDone& on_done, const Tick& tick,
-                    std::chrono::milliseconds tick_interval);
+  ExecutorStats run(ShardSource& source, const std::function<Shard(std::uint64_t)>& shard_at,
+                    const ExecutorHooks& hooks);
 
  private:
   int threads_;

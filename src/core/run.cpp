@@ -1,7 +1,12 @@
 #include "core/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -10,55 +15,24 @@
 #include "balance/shard_source.hpp"
 #include "balance/steal_source.hpp"
 #include "balance/weights.hpp"
+#include "checkpoint/checkpoint_session.hpp"
+#include "checkpoint/stop_signals.hpp"
+#include "core/done_ledger.hpp"
 #include "core/executor.hpp"
 #include "core/shape_runner.hpp"
+#include "core/shard_contexts.hpp"
 #include "core/shard_plan.hpp"
 #include "core/threads.hpp"
 #include "io/dataset_reader.hpp"
+#include "io/durable_file.hpp"
 #include "io/result_file.hpp"
 #include "mpi/atomic_window.hpp"
+#include "mpi/mpi_env.hpp"
 #include "report/progress.hpp"
 #include "report/run_record.hpp"
 
 namespace shardrun {
 namespace {
-
-class DatasetShardContext : public ShardContext {
- public:
-  DatasetShardContext(const io::DatasetReader& reader, const Shard& shard)
-      : reader_(reader), shard_(shard) {}
-  const Shard& shard() const override { return shard_; }
-  void for_each_block(const std::function<void(const Block&)>& fn) override {
-    static thread_local Bytes buffer;  // one bounded buffer per worker thread
-    const std::uint64_t row_bytes = reader_.row_bytes();
-    const std::uint64_t rows_per_block =
-        std::max<std::uint64_t>(1, io::kReadBlockBytes / row_bytes);
-    const std::uint64_t block_bytes = std::min(rows_per_block, shard_.items()) * row_bytes;
-    if (buffer.size() < block_bytes) buffer.resize(block_bytes);
-    const InputInfo& info = reader_.info();
-    for (std::uint64_t row = shard_.begin; row < shard_.end; row += rows_per_block) {
-      const std::uint64_t rows = std::min(rows_per_block, shard_.end - row);
-      reader_.read_rows(row, rows, buffer.data());
-      fn(Block{info.type, buffer.data(), row, rows, info.cols});
-    }
-  }
-
- private:
-  const io::DatasetReader& reader_;
-  Shard shard_;
-};
-
-class IndexShardContext : public ShardContext {
- public:
-  explicit IndexShardContext(const Shard& shard) : shard_(shard) {}
-  const Shard& shard() const override { return shard_; }
-  void for_each_block(const std::function<void(const Block&)>&) override {
-    throw std::logic_error("for_each_block called by a job without a dataset domain");
-  }
-
- private:
-  Shard shard_;
-};
 
 struct Setup {
   int threads = 1;
@@ -68,9 +42,76 @@ struct Setup {
   std::uint64_t item_bytes = 0;
   std::string input;
   std::unique_ptr<ShapeRunner> runner;
+  std::unique_ptr<CheckpointSession> checkpoint;  // rank 0 of a checkpointed run
+  std::vector<std::uint64_t> todo;                // shard ids still to run, in order
+  bool complete = false;                          // the checkpoint says: nothing to do
+  io::ResultFile::Working output;
 };
 
-Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
+std::string host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+// Rank 0 opens (or starts) the checkpoint; every rank learns what is done.
+void resume(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
+            Setup& setup) {
+  std::string done;  // one byte per shard, from rank 0
+  std::string weights, complete, output_exists;
+  if (comm.rank() == 0) {
+    namespace fs = std::filesystem;
+    std::error_code same;
+    if (fs::absolute(options.checkpoint).lexically_normal() ==
+            fs::absolute(options.output).lexically_normal() ||
+        fs::equivalent(options.checkpoint, options.output, same))
+      throw UsageError("--checkpoint: " + options.checkpoint + " is the output file");
+    RunEntry run;
+    run.started_s = wall_seconds();
+    run.ranks = static_cast<std::uint64_t>(comm.size());
+    run.threads = static_cast<std::uint64_t>(setup.threads);
+    run.host = host_name();
+    if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
+    const Fingerprint now =
+        Fingerprint::of(name, job.parameters(), setup.reader.get(), *setup.plan, options.plan);
+    setup.checkpoint =
+        std::make_unique<CheckpointSession>(options.checkpoint, options.restart, now, run);
+    const CheckpointState& state = setup.checkpoint->state();
+    done.assign(state.done.begin(), state.done.end());
+    complete = state.complete ? "1" : "";
+    // Initial blocks sized by the speeds the last run measured on as many ranks.
+    const auto& runs = state.runs;
+    if (options.weights.empty() && runs.size() >= 2) {
+      const std::vector<double>& speed = runs[runs.size() - 2].rank_speed;
+      if (speed.size() == static_cast<std::size_t>(comm.size()) &&
+          std::all_of(speed.begin(), speed.end(), [](double s) { return s > 0; }))
+        for (double s : speed) weights += std::to_string(s) + ",";
+    }
+    const std::string working = options.output + ".partial";
+    setup.checkpoint->set_output_working(working);
+    std::error_code ec;
+    output_exists = std::filesystem::exists(working, ec) ? "1" : "";
+    const bool map_rows_done =
+        job.shape() == JobShape::map && std::count(state.done.begin(), state.done.end(), 1) > 0;
+    if (map_rows_done && output_exists.empty() && !state.complete)
+      throw UsageError("--checkpoint: " + options.checkpoint + " records rows already written to " +
+                       working + ", which is missing; use --restart to start over");
+    if (options.restart) std::filesystem::remove(working, ec);
+  }
+  done = comm.broadcast(done);
+  setup.complete = !comm.broadcast(complete).empty();
+  weights = comm.broadcast(weights);
+  output_exists = comm.broadcast(output_exists);
+  if (!weights.empty()) setup.weights = parse_weights(weights, comm.size());
+  setup.todo.clear();
+  for (std::uint64_t id = 0; id < setup.plan->count(); ++id)
+    if (done[id] == 0) setup.todo.push_back(id);
+  setup.output.path = options.output + ".partial";
+  setup.output.existing = !options.restart && !output_exists.empty();
+  setup.output.temporary = false;  // kept for the resume
+}
+
+Setup prepare(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm) {
   Setup setup;
   setup.threads = options.threads > 0 ? options.threads : default_threads();
   const auto& strategies = balance_strategies();
@@ -96,17 +137,26 @@ Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
     default_shard_items = index.default_shard_items;
   }
   if (comm.rank() == 0) io::check_output_path(options.output, "--output", input_file);
+  if (comm.rank() == 0 && !options.checkpoint.empty())
+    io::check_output_path(options.checkpoint, "--checkpoint", input_file);
   setup.plan.emplace(items, options.plan, default_shard_items);
   if (options.balance == "steal" && setup.plan->count() >= StealSource::kMaxShards)
     throw UsageError("--balance steal: at most 2^32-1 shards; use fewer (--shards)");
   setup.runner = make_shape_runner(job, setup.plan->count());
   job.setup_rank(comm.rank(), comm.size());
+  if (!options.checkpoint.empty()) {
+    resume(name, job, options, comm, setup);
+  } else {
+    setup.todo.resize(setup.plan->count());
+    for (std::uint64_t id = 0; id < setup.todo.size(); ++id) setup.todo[id] = id;
+    setup.output = io::ResultFile::temporary_name(options.output, comm);
+  }
   return setup;
 }
 
-// Collective: every rank says how its last phase ended; all return the first
-// failure's exit status (0 when none), and rank 0 prints its message.
-int settle(const mpi::Comm& comm, std::exception_ptr error) {
+// Collective: every rank says how its last phase ended; all learn the first
+// failure (rank 0 prints it).
+std::optional<mpi::RankError> settle_error(const mpi::Comm& comm, std::exception_ptr error) {
   int status = kExitOk;
   std::string message;
   if (error) {
@@ -123,15 +173,19 @@ int settle(const mpi::Comm& comm, std::exception_ptr error) {
       message = "unknown error";
     }
   }
-  const std::optional<mpi::RankError> first = comm.first_error(status, message);
-  if (!first) return kExitOk;
-  if (comm.rank() == 0) {
+  std::optional<mpi::RankError> first = comm.first_error(status, message);
+  if (first && comm.rank() == 0) {
     const bool name_rank = first->exit_status == kExitRuntimeError && comm.size() > 1;
     std::fprintf(stderr, "shardrun: error: %s%s\n",
                  name_rank ? ("rank " + std::to_string(first->rank) + ": ").c_str() : "",
                  first->message.c_str());
   }
-  return first->exit_status;
+  return first;
+}
+
+int settle(const mpi::Comm& comm, std::exception_ptr error) {
+  const auto first = settle_error(comm, error);
+  return first ? first->exit_status : kExitOk;
 }
 
 // Runs f and returns what it threw, if anything.
@@ -145,32 +199,53 @@ std::exception_ptr attempt(F&& f) {
   return nullptr;
 }
 
-// Counters every rank adds to on rank 0 (progress and the end of execution).
-enum Counter { kShardsDone, kItemsDone, kRanksFinished, kCounters };
+// Words on rank 0 every rank updates: progress, the end of execution, a stop.
+enum Counter { kShardsDone, kItemsDone, kRanksFinished, kStop, kCounters };
 
-// Runs this rank's shards; rank 0 also shows the progress of all ranks.
-ExecutorStats execute(const Job& job, Setup& setup, io::ResultFile& output,
-                      ShardSource& source, const RunOptions& options, const mpi::Comm& comm,
-                      double started, double& work_done, std::exception_ptr& error) {
+struct Execution {
+  ExecutorStats stats;
+  SourceStats source;
+  double work = 0;
+  std::exception_ptr error;
+};
+
+// Runs this rank's shards. Rank 0 also shows everyone's progress and saves
+// checkpoints; every rank streams what it finished to rank 0 and watches for
+// a stop (a signal on any rank).
+Execution execute(const Job& job, Setup& setup, io::ResultFile& output, DoneLedger& ledger,
+                  const RunOptions& options, const mpi::Comm& comm, double started) {
   const bool root = comm.rank() == 0;
-  const ShardPlan& plan = *setup.plan;
   Progress progress(root ? choose_progress_mode(options.quiet) : ProgressMode::off,
                     options.progress_every_s);
   mpi::AtomicWindow counters(comm, root ? kCounters : 0);
   std::vector<std::uint64_t> now(kCounters, 0);
+  const std::uint64_t resumed = setup.plan->count() - setup.todo.size();
   auto state = [&]() -> ProgressState {
-    return {now[kShardsDone], plan.count(), now[kItemsDone], static_cast<double>(setup.item_bytes),
-            wall_seconds() - started};
+    return {resumed + now[kShardsDone], setup.plan->count(), now[kItemsDone],
+            static_cast<double>(setup.item_bytes), wall_seconds() - started};
   };
-  auto show_progress = [&] {
+  bool stop = false, stop_sent = false;
+  auto watch = [&] {  // every tick, on every rank
+    if (StopSignals::received() && !stop_sent) {
+      counters.fetch_add(0, kStop, 1);
+      stop_sent = true;
+    }
+    stop = stop || counters.load(0, kStop) > 0;
+    ledger.tick();
+    if (!root) return;
     for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);
     progress.update(state());
-    return now[kRanksFinished];
+    if (setup.checkpoint)
+      setup.checkpoint->save_if_due(ledger, *setup.runner, options.checkpoint_every_s);
   };
   if (root) progress.update(state());
-  ExecutorStats stats;
-  error = attempt([&] {
-    auto work = [&](const Shard& shard) -> std::unique_ptr<ShardOutput> {
+
+  Execution out;
+  std::unique_ptr<ShardSource> source;
+  out.error = attempt([&] {
+    source = make_shard_source(options.balance, comm, setup.todo.size(), setup.weights);
+    ExecutorHooks hooks;
+    hooks.work = [&](const Shard& shard) -> std::unique_ptr<ShardOutput> {
       if (setup.reader) {
         DatasetShardContext context(*setup.reader, shard);
         return setup.runner->process(context);
@@ -178,26 +253,41 @@ ExecutorStats execute(const Job& job, Setup& setup, io::ResultFile& output,
       IndexShardContext context(shard);
       return setup.runner->process(context);
     };
-    auto on_done = [&](ShardOutcome&& outcome) {
+    hooks.on_done = [&](ShardOutcome&& outcome) {
       setup.runner->done(outcome, output);
-      work_done += job.work(outcome.shard);
+      ledger.record(outcome);
+      out.work += job.work(outcome.shard);
       counters.fetch_add(0, kShardsDone, 1);
       counters.fetch_add(0, kItemsDone, outcome.shard.items());
     };
-    auto tick = [&] {
-      if (root) show_progress();
-    };
-    stats =
-        Executor(setup.threads).run(plan, source, work, on_done, tick, progress.tick_interval());
+    hooks.tick = watch;
+    const bool checkpointing = !options.checkpoint.empty();
+    hooks.tick_interval =
+        std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
+    hooks.stop_requested = [&] { return stop || StopSignals::received(); };
+    hooks.stop_timeout_s = options.stop_timeout_s;
+    out.stats =
+        Executor(setup.threads)
+            .run(
+                *source,
+                [&](std::uint64_t position) { return setup.plan->shard(setup.todo[position]); },
+                hooks);
+    out.source = source->stats();
   });
   counters.fetch_add(0, kRanksFinished, 1);
-  // Rank 0 keeps the progress line alive until every rank is through.
-  if (root && !options.quiet) {
-    while (show_progress() < static_cast<std::uint64_t>(comm.size()))
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Rank 0 keeps progress, deltas and checkpoints going until every rank is
+  // through its shards.
+  if (root) {
+    const auto ranks = static_cast<std::uint64_t>(comm.size());
+    while (now[kRanksFinished] < ranks) {
+      if (auto error = attempt(watch); error && !out.error) out.error = error;
+      now[kRanksFinished] = counters.load(0, kRanksFinished);
+      if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    progress.finish(state());
   }
-  if (root) progress.finish(state());
-  return stats;
+  source.reset();  // collective
+  return out;
 }
 
 }  // namespace
@@ -205,64 +295,103 @@ ExecutorStats execute(const Job& job, Setup& setup, io::ResultFile& output,
 int run_job(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm) {
   const double started = wall_seconds();
   const bool root = comm.rank() == 0;
+  const StopSignals signals;
   Setup setup;
-  if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
+  if (int status = settle(comm, attempt([&] { setup = prepare(name, job, options, comm); })))
     return status;
+  if (setup.complete) {
+    if (root)
+      std::printf(
+          "shardrun: %s is complete (results in %s); nothing to do. --restart runs it again.\n",
+          options.checkpoint.c_str(), options.output.c_str());
+    return kExitOk;
+  }
   const ShardPlan& plan = *setup.plan;
 
   std::optional<io::ResultFile> output;
+  std::optional<DoneLedger> ledger;
   if (int status = settle(comm, attempt([&] {
-                            output.emplace(options.output, comm);
+                            output.emplace(options.output, setup.output, comm);
                             setup.runner->start(*output);
+                            const double send_every =
+                                options.checkpoint.empty() ? 1e30 : options.checkpoint_every_s / 2;
+                            ledger.emplace(comm, plan.count(), *setup.runner, send_every);
+                            if (root && setup.checkpoint && setup.checkpoint->resumed()) {
+                              ledger->preload(setup.checkpoint->state().done,
+                                              setup.checkpoint->state().shard_seconds);
+                              setup.runner->add_delta(setup.checkpoint->state().partials);
+                            }
                           })))
     return status;
 
-  ExecutorStats stats;
-  SourceStats source_stats;
-  double work = 0;
-  std::exception_ptr error;
-  {
-    std::unique_ptr<ShardSource> source =
-        make_shard_source(options.balance, comm, plan.count(), setup.weights);
-    stats = execute(job, setup, *output, *source, options, comm, started, work, error);
-    source_stats = source->stats();
+  Execution run = execute(job, setup, *output, *ledger, options, comm, started);
+  if (const auto failure = settle_error(comm, run.error)) {
+    if (root && setup.checkpoint)  // keep what is done, and say how this run ended
+      setup.checkpoint->save(*ledger, *setup.runner, "failed: " + failure->message);
+    return failure->exit_status;
   }
-  if (int status = settle(comm, error)) return status;
+  const bool stopped = comm.max(run.stats.stopped ? 1.0 : 0.0) > 0;
+  const bool abandoned = comm.max(static_cast<double>(run.stats.abandoned)) > 0;
 
-  if (int status = settle(comm, attempt([&] {
-                            setup.runner->collect(comm);
-                            output->close_collective();
-                          })))
-    return status;
   RunRecord record;
-  record.rank_shards = comm.gather(stats.shards);
-  record.rank_busy_s = comm.gather(stats.busy_s);
-  record.rank_steals = comm.gather(source_stats.steals);
-  record.rank_stolen_shards = comm.gather(source_stats.stolen_shards);
-  const std::vector<double> rank_work = comm.gather(work);
+  if (int status = settle(comm, attempt([&] { ledger->finish(); }))) return status;
+  record.rank_shards = comm.gather(run.stats.shards);
+  record.rank_busy_s = comm.gather(run.stats.busy_s);
+  record.rank_steals = comm.gather(run.source.steals);
+  record.rank_stolen_shards = comm.gather(run.source.stolen_shards);
+  const std::vector<double> rank_work = comm.gather(run.work);
   const double first_start =
-      comm.min(stats.shards ? stats.first_start_s : std::numeric_limits<double>::max());
-  const double last_end = comm.max(stats.last_end_s);
-  const double longest_shard = comm.max(stats.longest_shard_s);
-
+      comm.min(run.stats.shards ? run.stats.first_start_s : std::numeric_limits<double>::max());
+  const double last_end = comm.max(run.stats.last_end_s);
+  const double longest_shard = comm.max(run.stats.longest_shard_s);
   if (root) {
+    record.job = name;
+    record.parameters = job.parameters();
+    record.input = setup.input;
+    record.balance = options.balance;
+    record.ranks = comm.size();
+    record.threads = setup.threads;
+    record.shards = plan.count();
+    record.items = plan.items();
+    record.bytes = plan.items() * setup.item_bytes;
+    record.makespan_s = first_start < last_end ? last_end - first_start : 0;
+    derive_efficiency(record, rank_work, longest_shard);
+  }
+
+  const bool all_done = comm.max(root && ledger->done_count() == plan.count() ? 1.0 : 0.0) > 0;
+  if (stopped && !all_done) {
+    std::exception_ptr error = attempt([&] { output->close_collective(); });
+    if (root) {
+      const int signo = StopSignals::received();
+      const std::string how =
+          signo ? std::string("stopped (") + sigabbrev_np(signo) + ")" : std::string("stopped");
+      if (setup.checkpoint) {
+        if (!setup.checkpoint->save(*ledger, *setup.runner, how, record.rank_speed) && !error)
+          error = std::make_exception_ptr(RuntimeError("stopped, but the final checkpoint failed"));
+        std::fprintf(stderr,
+                     "shardrun: %s: %llu of %llu shards done; run the same command to resume\n",
+                     how.c_str(), static_cast<unsigned long long>(ledger->done_count()),
+                     static_cast<unsigned long long>(plan.count()));
+      } else {
+        std::fprintf(stderr, "shardrun: %s without --checkpoint: nothing saved\n", how.c_str());
+      }
+    }
+    if (int status = settle(comm, error)) return status;
+    if (abandoned) mpi::finalize_and_exit(kExitStopped);  // shards still run on worker threads
+    return kExitStopped;
+  }
+
+  std::exception_ptr error = attempt([&] { output->close_collective(); });
+  if (root && !error) {
     error = attempt([&] {
       output->reopen();
       const JobResult result = setup.runner->finish(*output);
-      record.job = name;
-      record.parameters = job.parameters();
-      record.input = setup.input;
-      record.balance = options.balance;
-      record.ranks = comm.size();
-      record.threads = setup.threads;
-      record.shards = plan.count();
-      record.items = plan.items();
-      record.bytes = plan.items() * setup.item_bytes;
-      record.makespan_s = last_end - first_start;
-      derive_efficiency(record, rank_work, longest_shard);
       record.wall_s = wall_seconds() - started;
       write_run_record(output->file(), record);
       output->commit();
+      if (setup.checkpoint)
+        setup.checkpoint->complete(*ledger, *setup.runner, record.rank_speed,
+                                   options.checkpoint_keep);
       std::printf("%s", format_summary(record, result.summary, result.digest).c_str());
       std::fflush(stdout);
     });

@@ -21,6 +21,15 @@ class ReduceRunner : public ShapeRunner {
  public:
   ReduceRunner(ReduceJob& job, std::uint64_t shard_count)
       : job_(job), shard_count_(shard_count), store_(shard_count) {}
+  Bytes take_delta() override {
+    Bytes delta = store_.encode();
+    store_ = PartialStore(shard_count_);
+    return delta;
+  }
+  void add_delta(std::span<const std::byte> delta) override {
+    store_.add_encoded(delta, [&](Decoder& in) { return job_.decode(in); });
+  }
+  Bytes save() const override { return store_.encode(); }
 
   std::unique_ptr<ShardOutput> process(ShardContext& context) override {
     return std::make_unique<PartialOutput>(job_.process(context));
@@ -29,12 +38,8 @@ class ReduceRunner : public ShapeRunner {
     auto& out = static_cast<PartialOutput&>(*outcome.output);
     store_.add_leaf(outcome.shard.id, std::move(out.partial));
   }
-  void collect(const mpi::Comm& comm) override { parts_ = comm.gather_bytes(store_.encode()); }
   JobResult finish(io::ResultFile& output) override {
-    PartialStore total(shard_count_);
-    for (const Bytes& part : parts_)
-      total.add_encoded(part, [&](Decoder& in) { return job_.decode(in); });
-    const Partial* result = total.root();
+    const Partial* result = store_.root();
     if (!result) throw RuntimeError("internal error: shards missing from the reduction");
     JobResult out;
     out.summary = job_.finalize(*result, output);
@@ -48,8 +53,7 @@ class ReduceRunner : public ShapeRunner {
  private:
   ReduceJob& job_;
   std::uint64_t shard_count_;
-  PartialStore store_;
-  std::vector<Bytes> parts_;
+  PartialStore store_;  // rank 0: everything so far; others: since the last delta
 };
 
 // Map: a shard's rows are buffered by the worker and written by the main
@@ -99,7 +103,6 @@ class MapRunner : public ShapeRunner {
     for (const BufferedSink::Rows& rows : sink.pending)
       output.write_output_rows(rows.dataset, rows.first_row, rows.rows, rows.data.data());
   }
-  void collect(const mpi::Comm&) override {}
   JobResult finish(io::ResultFile&) override {
     std::string names;
     for (const OutputSpec& spec : job_.outputs())

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "core/executor.hpp"
@@ -17,6 +18,8 @@ struct JobResult {
   std::string digest;   // of the combined result, when there is one
 };
 
+// Rank 0 holds the run's combined state (a reduce job's folded partials);
+// other ranks hold what they finished since they last sent a delta to it.
 class ShapeRunner {
  public:
   virtual ~ShapeRunner() = default;
@@ -26,9 +29,13 @@ class ShapeRunner {
   virtual std::unique_ptr<ShardOutput> process(ShardContext& context) = 0;
   // Main thread, for every finished shard; the shard counts as done after it.
   virtual void done(ShardOutcome& outcome, io::ResultFile& output) = 0;
-  // Collective, after every shard ran: bring what rank 0 needs to rank 0.
-  virtual void collect(const mpi::Comm& comm) = 0;
-  // Rank 0, with the output file reopened: write the job's results.
+  // Non-root ranks: what done() gathered since the last call, for rank 0.
+  virtual Bytes take_delta() { return {}; }
+  // Rank 0: folds in another rank's delta, or a checkpoint's saved state.
+  virtual void add_delta(std::span<const std::byte> delta) { (void)delta; }
+  // Rank 0: everything gathered so far, as add_delta() takes it back.
+  virtual Bytes save() const { return {}; }
+  // Rank 0, with every shard in and the output file reopened: the results.
   virtual JobResult finish(io::ResultFile& output) = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 namespace shardrun::h5 {
 
@@ -121,5 +122,93 @@ void File::close() {
 }
 
 void File::abandon() noexcept { handle_.reset(); }
+
+File File::open_parallel_write(const std::string& path, MPI_Comm comm) {
+  Lock lock(library_mutex());
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  check_status(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  hid_t id = check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), "cannot open " + path);
+  return File(Handle(id, H5Fclose), path);
+}
+
+bool File::has_attribute(const std::string& object, const std::string& name) const {
+  Lock lock(library_mutex());
+  const htri_t exists = H5Aexists_by_name(handle_.get(), object.c_str(), name.c_str(), H5P_DEFAULT);
+  H5Eclear2(H5E_DEFAULT);
+  return exists > 0;
+}
+
+namespace {
+
+Handle open_attribute(hid_t file, const std::string& object, const std::string& name,
+                      const std::string& path) {
+  return Handle(check(H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                      "no attribute " + object + "@" + name + " in " + path),
+                H5Aclose);
+}
+
+}  // namespace
+
+std::string File::read_string_attribute(const std::string& object, const std::string& name) const {
+  Lock lock(library_mutex());
+  Handle attr = open_attribute(handle_.get(), object, name, path_);
+  Handle type(check(H5Aget_type(attr.get()), "H5Aget_type"), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw Error("attribute " + object + "@" + name + " in " + path_ + " is not a string");
+  Handle memtype(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  check_status(H5Tset_cset(memtype.get(), H5Tget_cset(type.get())), "H5Tset_cset");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    check_status(H5Tset_size(memtype.get(), H5T_VARIABLE), "H5Tset_size");
+    char* text = nullptr;
+    check_status(H5Aread(attr.get(), memtype.get(), &text), "cannot read " + object + "@" + name);
+    std::string out = text ? text : "";
+    Handle space(check(H5Aget_space(attr.get()), "H5Aget_space"), H5Sclose);
+    H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, &text);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  std::string out(size, '\0');
+  check_status(H5Tset_size(memtype.get(), size), "H5Tset_size");
+  check_status(H5Aread(attr.get(), memtype.get(), out.data()),
+               "cannot read " + object + "@" + name);
+  out.resize(out.find('\0') == std::string::npos ? size : out.find('\0'));
+  return out;
+}
+
+double File::read_double_attribute(const std::string& object, const std::string& name) const {
+  Lock lock(library_mutex());
+  Handle attr = open_attribute(handle_.get(), object, name, path_);
+  double value = 0;
+  check_status(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value),
+               "cannot read " + object + "@" + name);
+  return value;
+}
+
+std::uint64_t File::read_u64_attribute(const std::string& object, const std::string& name) const {
+  Lock lock(library_mutex());
+  Handle attr = open_attribute(handle_.get(), object, name, path_);
+  std::uint64_t value = 0;
+  check_status(H5Aread(attr.get(), H5T_NATIVE_UINT64, &value),
+               "cannot read " + object + "@" + name);
+  return value;
+}
+
+namespace {
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::string> File::list(const std::string& group) const {
+  Lock lock(library_mutex());
+  std::vector<std::string> names;
+  check_status(H5Literate_by_name(handle_.get(), group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+                                  collect_name, &names, H5P_DEFAULT),
+               "cannot list " + group + " in " + path_);
+  return names;
+}
 
 }  // namespace shardrun::h5

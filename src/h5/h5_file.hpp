@@ -31,6 +31,13 @@ class File {
                        const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);
   void write_attribute(const std::string& object, const std::string& name, std::uint64_t value);
+  bool has_attribute(const std::string& object, const std::string& name) const;
+  std::string read_string_attribute(const std::string& object, const std::string& name) const;
+  double read_double_attribute(const std::string& object, const std::string& name) const;
+  std::uint64_t read_u64_attribute(const std::string& object, const std::string& name) const;
+  // Names of the links in a group, in name order.
+  std::vector<std::string> list(const std::string& group) const;
+  static File open_parallel_write(const std::string& path, MPI_Comm comm);  // collective
   void flush();             // collective for MPI-IO files
   void close();             // flushes and closes, throwing on failure (collective for MPI-IO)
   void abandon() noexcept;  // closes without checking: for cleanup after an error

@@ -8,20 +8,12 @@
 #include <filesystem>
 
 #include "h5/h5_dataset.hpp"
+#include "io/durable_file.hpp"
 
 namespace shardrun::io {
 namespace fs = std::filesystem;
 
 namespace {
-
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw RuntimeError("cannot open " + path + " to sync it: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw RuntimeError("cannot sync " + path + ": " + std::strerror(err));
-}
 
 std::string directory_of(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
@@ -30,25 +22,37 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-ResultFile::ResultFile(std::string path, const mpi::Comm& comm)
-    : path_(std::move(path)), root_(comm.rank() == 0) {
-  const std::string pid = comm.broadcast(std::to_string(::getpid()));
-  temp_path_ = path_ + ".tmp." + pid;
-  file_.emplace(h5::File::create_parallel(temp_path_, comm.raw()));
+ResultFile::Working ResultFile::temporary_name(const std::string& path, const mpi::Comm& comm) {
+  return {path + ".tmp." + comm.broadcast(std::to_string(::getpid())), false, true};
+}
+
+ResultFile::ResultFile(std::string path, Working working, const mpi::Comm& comm)
+    : path_(std::move(path)), working_(std::move(working)), root_(comm.rank() == 0) {
+  file_.emplace(working_.existing ? h5::File::open_parallel_write(working_.path, comm.raw())
+                                  : h5::File::create_parallel(working_.path, comm.raw()));
 }
 
 ResultFile::~ResultFile() {
   outputs_.clear();
   if (file_) file_->abandon();
-  if (committed_ || !root_) return;
+  if (committed_ || !root_ || !working_.temporary) return;
   std::error_code ec;
-  fs::remove(temp_path_, ec);
+  fs::remove(working_.path, ec);
 }
 
 void ResultFile::create_outputs(const std::vector<OutputSpec>& outputs) {
   for (const OutputSpec& spec : outputs) {
-    outputs_.emplace(spec.name,
-                     h5::Dataset::create(*file_, "/" + spec.name, spec.type, spec.dims, {}));
+    const std::string name = "/" + spec.name;
+    if (working_.existing) {
+      h5::Dataset dataset = h5::Dataset::open(*file_, name);
+      const h5::DatasetShape shape = dataset.shape();
+      if (shape.type != spec.type || shape.dims != spec.dims)
+        throw RuntimeError(working_.path + ": output " + name +
+                           " does not have the shape and type this job writes");
+      outputs_.emplace(spec.name, std::move(dataset));
+    } else {
+      outputs_.emplace(spec.name, h5::Dataset::create(*file_, name, spec.type, spec.dims, {}));
+    }
     output_specs_.push_back(spec);
   }
   flush();  // the file is valid from now on, whatever happens to the writers
@@ -75,7 +79,7 @@ void ResultFile::close_collective() {
   file_.reset();
 }
 
-void ResultFile::reopen() { file_.emplace(h5::File::open_write(temp_path_)); }
+void ResultFile::reopen() { file_.emplace(h5::File::open_write(working_.path)); }
 
 void ResultFile::write(const std::string& name, ElementType type, const void* data,
                        const std::vector<std::uint64_t>& dims) {
@@ -85,12 +89,8 @@ void ResultFile::write(const std::string& name, ElementType type, const void* da
 void ResultFile::commit() {
   file_->close();
   file_.reset();
-  fsync_path(temp_path_, O_RDONLY);
-  std::error_code ec;
-  fs::rename(temp_path_, path_, ec);
-  if (ec) throw RuntimeError("cannot rename " + temp_path_ + " to " + path_ + ": " + ec.message());
+  replace_file(working_.path, path_);
   committed_ = true;
-  fsync_path(directory_of(path_), O_RDONLY | O_DIRECTORY);
 }
 
 void check_output_path(const std::string& output, const std::string& option,

@@ -14,23 +14,33 @@
 
 namespace shardrun::io {
 
-// Lives on every rank. Created collectively over MPI-IO as
-// "<path>.tmp.<pid of rank 0>" beside path, so map jobs' ranks can write their
-// rows into it in parallel; close_collective() ends that phase. Then rank 0
-// alone reopens it (reopen()), writes results and the run record through the
-// ResultWriter interface, and commit() fsyncs it and renames it over path: a
-// run that fails never leaves a half-written file under the real name nor
-// clobbers an earlier result. Rank 0's destructor removes an uncommitted
-// temporary.
+// Lives on every rank. Created (or, when a checkpointed run resumes, reopened)
+// collectively over MPI-IO under a working name beside path, so map jobs'
+// ranks can write their rows into it in parallel; close_collective() ends that
+// phase. Then rank 0 alone reopens it (reopen()), writes results and the run
+// record through the ResultWriter interface, and commit() fsyncs it and
+// renames it over path: a run that fails never leaves a half-written file
+// under the real name nor clobbers an earlier result. A temporary working
+// file is removed by rank 0's destructor when not committed; a checkpointed
+// run's working file is kept for the resume.
 class ResultFile : public ResultWriter {
  public:
-  ResultFile(std::string path, const mpi::Comm& comm);  // collective
+  struct Working {
+    std::string path;       // the file's name until commit()
+    bool existing = false;  // reopen it (a resumed map job) instead of creating it
+    bool temporary = true;  // remove it when the run fails
+  };
+  // A fresh temporary working name: "<path>.tmp.<pid of rank 0>". Collective.
+  static Working temporary_name(const std::string& path, const mpi::Comm& comm);
+
+  ResultFile(std::string path, Working working, const mpi::Comm& comm);  // collective
   ~ResultFile() override;
   ResultFile(const ResultFile&) = delete;
   ResultFile& operator=(const ResultFile&) = delete;
 
   // Collective, while open in parallel: datasets for a map job's outputs,
-  // allocated at creation; then written row by row (independent I/O).
+  // allocated at creation (or reopened, checked against the specs); then
+  // written row by row (independent I/O).
   void create_outputs(const std::vector<OutputSpec>& outputs);
   const OutputSpec* output(const std::string& name) const;
   void write_output_rows(const std::string& name, std::uint64_t first_row, std::uint64_t rows,
@@ -44,11 +54,12 @@ class ResultFile : public ResultWriter {
   void write(const std::string& name, ElementType type, const void* data,
              const std::vector<std::uint64_t>& dims) override;
   h5::File& file() { return *file_; }
+  const std::string& working_path() const { return working_.path; }
   void commit();
 
  private:
   std::string path_;
-  std::string temp_path_;
+  Working working_;
   bool root_;
   std::optional<h5::File> file_;
   std::vector<OutputSpec> output_specs_;

@@ -1,6 +1,9 @@
 #include "mpi/mpi_env.hpp"
 
 #include <mpi.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -18,10 +21,22 @@ Environment::Environment(int& argc, char**& argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   // Errors come back as codes we turn into messages; no MPI handler aborts for us.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  // Ranks outlive a killed mpirun (PLATFORM.md): die with the launcher instead,
+  // so a killed job leaves no orphan computing and writing.
+  if (std::getenv("OMPI_COMM_WORLD_SIZE")) {
+    const pid_t launcher = ::getppid();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != launcher) std::_Exit(1);  // it died before we asked
+  }
   if (provided < MPI_THREAD_FUNNELED) {
     MPI_Finalize();
     throw RuntimeError("the MPI library does not provide MPI_THREAD_FUNNELED");
   }
+}
+
+void finalize_and_exit(int status) {
+  MPI_Finalize();
+  std::_Exit(status);
 }
 
 Environment::~Environment() {

@@ -37,8 +37,7 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   write("rank_speed", r.rank_speed);
 }
 
-void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work,
-                       double longest_shard_s) {
+void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work, double longest_shard_s) {
   const auto ranks = rank_work.size();
   r.rank_idle_s.assign(ranks, 0);
   r.rank_speed.assign(ranks, 0);

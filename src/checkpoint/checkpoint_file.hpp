@@ -1,0 +1,48 @@
+// The checkpoint file: what a resumed run needs, in HDF5. The layout is
+// written down in docs/checkpoint_format.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checkpoint/fingerprint.hpp"
+#include "shardrun/partial.hpp"
+
+namespace shardrun {
+
+// One run of the job, as the checkpoint remembers it.
+struct RunEntry {
+  double started_s = 0;     // Unix time
+  double last_saved_s = 0;  // the last checkpoint this run wrote
+  double ended_s = 0;       // 0 while running (or killed)
+  std::uint64_t ranks = 0;
+  std::uint64_t threads = 0;
+  std::string how = "running";  // running | completed | stopped (SIGNAL) | failed: MESSAGE
+  std::string host;
+  std::string slurm_job_id;
+  std::vector<double> rank_speed;  // work per busy second, per rank
+};
+
+struct CheckpointState {
+  static constexpr std::uint64_t kFormatVersion = 1;
+  Fingerprint fingerprint;
+  std::vector<std::uint8_t> done;     // one per shard
+  std::vector<double> shard_seconds;  // NaN while not done
+  Bytes partials;                     // ShapeRunner::save(): folded nodes of the combine tree
+  std::string output_working;         // the working output file, kept between runs
+  std::vector<RunEntry> runs;
+  bool complete = false;
+};
+
+// Writes path.tmp, fsyncs it and renames it over path: a reader finds the
+// previous checkpoint or this one, never a mix. Throws RuntimeError; then
+// path is untouched.
+void write_checkpoint(const std::string& path, const CheckpointState& state);
+
+// Throws UsageError naming --checkpoint and path when the file is not an
+// HDF5 file, not a shardrun checkpoint, of another format version, truncated
+// or inconsistent.
+CheckpointState read_checkpoint(const std::string& path);
+
+}  // namespace shardrun

@@ -1,0 +1,46 @@
+// Rank 0's side of a checkpointed run: lock, resume state, periodic saves.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "checkpoint/checkpoint_file.hpp"
+#include "checkpoint/run_lock.hpp"
+#include "core/done_ledger.hpp"
+#include "core/shape_runner.hpp"
+
+namespace shardrun {
+
+// Rank 0 only. Holds the checkpoint's lock for the run's life; loads an
+// existing checkpoint (refusing one of another fingerprint, or a damaged one,
+// with a UsageError that leaves the file untouched) unless `restart`; then
+// appends this run to the history and saves on request. A save that fails is
+// reported on stderr and the previous checkpoint stays intact.
+class CheckpointSession {
+ public:
+  CheckpointSession(std::string path, bool restart, const Fingerprint& now, RunEntry this_run);
+
+  bool resumed() const { return resumed_; }
+  const CheckpointState& state() const { return state_; }
+  void set_output_working(const std::string& path) { state_.output_working = path; }
+
+  // Saves ledger and runner state now; `how` tells how this run stands.
+  // Returns false (after a warning) when the save failed.
+  bool save(const DoneLedger& ledger, const ShapeRunner& runner, const std::string& how,
+            const std::vector<double>& rank_speed = {});
+  // Saves when `every` has passed since the last save.
+  void save_if_due(const DoneLedger& ledger, const ShapeRunner& runner, double every_s);
+  // The job is complete: mark it so (keep) or remove the checkpoint.
+  void complete(const DoneLedger& ledger, const ShapeRunner& runner,
+                const std::vector<double>& rank_speed, bool keep);
+
+ private:
+  std::string path_;
+  RunLock lock_;
+  CheckpointState state_;
+  bool resumed_ = false;
+  std::chrono::steady_clock::time_point last_save_;
+};
+
+}  // namespace shardrun

@@ -1,0 +1,108 @@
+// `shardrun inspect FILE`: what a checkpoint (or a result file) holds;
+// `--status` answers done / resumable / failed in the exit status for scripts.
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "checkpoint/checkpoint_file.hpp"
+#include "checkpoint/run_lock.hpp"
+#include "cli/commands.hpp"
+#include "h5/h5_error.hpp"
+
+namespace shardrun::cli {
+namespace {
+
+std::string when(double unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+  return text;
+}
+
+class InspectCommand : public Command {
+ public:
+  explicit InspectCommand(CLI::App* app) : Command(app) {
+    app->add_option("checkpoint", path_, "Checkpoint file")->required();
+    app->add_flag("--status", status_,
+                  "Print done, resumable, running or failed and exit 0, 75, 75 or 1 (for batch "
+                  "scripts: the launcher's exit status cannot say)");
+    app->footer(
+        "Exit status without --status: 0, or 2 when the file is not a readable checkpoint.");
+  }
+  bool needs_mpi() const override { return false; }
+
+  int run() override {
+    h5::silence_error_printing();
+    const CheckpointState state = read_checkpoint(path_);  // UsageError: exit 2
+    const RunEntry* last = state.runs.empty() ? nullptr : &state.runs.back();
+    const long holder = RunLock::holder(path_);
+    std::string status = "resumable";
+    int code = kExitStopped;
+    if (state.complete) {
+      status = "done", code = kExitOk;
+    } else if (holder) {
+      status = "running";
+    } else if (last && last->how.rfind("failed", 0) == 0) {
+      status = "failed", code = kExitRuntimeError;
+    }
+    if (status_) {
+      std::printf("%s\n", status.c_str());
+      return code;
+    }
+    const Fingerprint& f = state.fingerprint;
+    std::uint64_t done = 0;
+    for (std::uint8_t d : state.done) done += d != 0;
+    std::printf("checkpoint  %s (format %llu)\n", path_.c_str(),
+                static_cast<unsigned long long>(CheckpointState::kFormatVersion));
+    std::printf("job         %s  %s\n", f.job.c_str(), f.parameters.c_str());
+    if (!f.input.empty())
+      std::printf("input       %s  %s [%s], %llu bytes, sample %016llx\n", f.input.c_str(),
+                  f.input_type.c_str(), f.input_shape.c_str(),
+                  static_cast<unsigned long long>(f.input_file_bytes),
+                  static_cast<unsigned long long>(f.input_sample));
+    std::printf("plan        %llu shards over %llu items (%s)\n",
+                static_cast<unsigned long long>(f.shards), static_cast<unsigned long long>(f.items),
+                f.plan.c_str());
+    std::printf("progress    %llu/%llu shards done (%.1f%%)\n",
+                static_cast<unsigned long long>(done), static_cast<unsigned long long>(f.shards),
+                f.shards ? 100.0 * static_cast<double>(done) / static_cast<double>(f.shards) : 0.0);
+    std::printf("status      %s%s\n", status.c_str(),
+                holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
+    std::printf("runs        #  %-19s  %-19s  %-19s  ranks threads  how\n", "started", "last saved",
+                "ended");
+    for (std::size_t i = 0; i < state.runs.size(); ++i) {
+      const RunEntry& r = state.runs[i];
+      std::printf("            %-2zu %-19s  %-19s  %-19s  %5llu %7llu  %s%s%s\n", i,
+                  when(r.started_s).c_str(), when(r.last_saved_s).c_str(), when(r.ended_s).c_str(),
+                  static_cast<unsigned long long>(r.ranks),
+                  static_cast<unsigned long long>(r.threads),
+                  r.how == "running" && (i + 1 < state.runs.size() || !holder) ? "interrupted"
+                                                                               : r.how.c_str(),
+                  r.slurm_job_id.empty() ? "" : ", slurm job ", r.slurm_job_id.c_str());
+    }
+    for (auto it = state.runs.rbegin(); it != state.runs.rend(); ++it) {
+      if (it->rank_speed.empty()) continue;
+      std::printf("speeds      (work/s per rank, run %zu)",
+                  static_cast<std::size_t>(state.runs.rend() - it - 1));
+      for (double s : it->rank_speed) std::printf(" %.4g", s);
+      std::printf("\n");
+      break;
+    }
+    return kExitOk;
+  }
+
+ private:
+  std::string path_;
+  bool status_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> setup_inspect(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand(
+      "inspect", "Show a checkpoint: job, progress, runs, speeds; --status for scripts");
+  return std::make_unique<InspectCommand>(sub);
+}
+
+}  // namespace shardrun::cli

@@ -1,0 +1,61 @@
+// Which shards are done, gathered on rank 0 while the job runs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "core/executor.hpp"
+#include "core/shape_runner.hpp"
+#include "mpi/mailbox.hpp"
+
+namespace shardrun {
+
+// Every rank records its finished shards. Non-root ranks send rank 0 what
+// they finished since their last send (shard ids, seconds, and the runner's
+// delta: folded partials) every send_interval and once more at the end; rank
+// 0 merges deltas as they arrive. What rank 0 holds is therefore always a
+// consistent set of done shards with their partials: what a checkpoint saves,
+// and at the end the whole job. No global stop: nobody waits for anybody
+// until finish(). Main thread only.
+class DoneLedger {
+ public:
+  // Collective (the mailbox duplicates the communicator).
+  DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShapeRunner& runner,
+             double send_interval_s);
+
+  // Rank 0: shards an earlier run finished (from its checkpoint).
+  void preload(const std::vector<std::uint8_t>& done, const std::vector<double>& seconds);
+
+  // After runner.done() for the shard.
+  void record(const ShardOutcome& outcome);
+  // Non-root: send a delta if one is due. Rank 0: merge the deltas that arrived.
+  void tick();
+  // Collective: non-root ranks send their last delta; rank 0 merges until it
+  // has every rank's last one.
+  void finish();
+
+  // Rank 0's view.
+  const std::vector<std::uint8_t>& done() const { return done_; }
+  const std::vector<double>& seconds() const { return seconds_; }
+  std::uint64_t done_count() const { return done_count_; }
+
+ private:
+  Bytes take_delta(bool last);
+  void merge(std::span<const std::byte> delta, bool& last);
+
+  int rank_;
+  int ranks_;
+  ShapeRunner& runner_;
+  mpi::Mailbox mailbox_;
+  std::chrono::duration<double> send_interval_;
+  std::chrono::steady_clock::time_point last_send_;
+  std::vector<std::uint64_t> pending_ids_;  // non-root: finished since the last send
+  std::vector<double> pending_seconds_;
+  std::vector<std::uint8_t> done_;  // rank 0: 1 for every shard done
+  std::vector<double> seconds_;     // rank 0: its duration, NaN while not done
+  std::uint64_t done_count_ = 0;
+  int finished_ranks_ = 0;  // rank 0: ranks whose last delta arrived
+};
+
+}  // namespace shardrun

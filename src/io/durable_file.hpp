@@ -1,0 +1,16 @@
+// Making a finished file durable and putting it in place atomically.
+#pragma once
+
+#include <string>
+
+namespace shardrun::io {
+
+// fsyncs `temp`, renames it over `path`, and fsyncs their directory: after it
+// returns, `path` is the new file even if the machine loses power; before,
+// `path` is still the old one. Throws RuntimeError naming the files.
+void replace_file(const std::string& temp, const std::string& path);
+
+// fsyncs a file (its data and metadata). Throws RuntimeError naming it.
+void sync_file(const std::string& path);
+
+}  // namespace shardrun::io

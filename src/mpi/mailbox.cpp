@@ -1,0 +1,84 @@
+#include "mpi/mailbox.hpp"
+
+#include <climits>
+
+#include "shardrun/errors.hpp"
+
+namespace shardrun::mpi {
+
+namespace {
+constexpr int kTag = 7;
+}
+
+Mailbox::Mailbox(const Comm& comm) { check(MPI_Comm_dup(comm.raw(), &comm_), "MPI_Comm_dup"); }
+
+Mailbox::~Mailbox() {
+  // After an error the receiver may never post its receives: do not wait.
+  // MPI may still read an unfinished send's buffer, so it is leaked with it.
+  reap_quietly();
+  for (Outgoing& out : outgoing_) {
+    MPI_Request_free(&out.request);
+    new Bytes(std::move(out.bytes));  // NOLINT: deliberately leaked, see above
+  }
+  MPI_Comm_free(&comm_);
+}
+
+void Mailbox::reap_quietly() noexcept {
+  while (!outgoing_.empty()) {
+    int done = 0;
+    if (MPI_Test(&outgoing_.front().request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done)
+      return;
+    outgoing_.pop_front();
+  }
+}
+
+void Mailbox::send(int destination, Bytes bytes) {
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
+    throw RuntimeError("a message between ranks exceeds 2 GiB");
+  outgoing_.push_back({std::move(bytes), MPI_REQUEST_NULL});
+  Outgoing& out = outgoing_.back();
+  check(MPI_Isend(out.bytes.data(), static_cast<int>(out.bytes.size()), MPI_BYTE, destination, kTag,
+                  comm_, &out.request),
+        "MPI_Isend");
+  reap();
+}
+
+void Mailbox::reap() {
+  while (!outgoing_.empty()) {
+    int done = 0;
+    check(MPI_Test(&outgoing_.front().request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (!done) return;
+    outgoing_.pop_front();
+  }
+}
+
+void Mailbox::flush() {
+  for (Outgoing& out : outgoing_) check(MPI_Wait(&out.request, MPI_STATUS_IGNORE), "MPI_Wait");
+  outgoing_.clear();
+}
+
+std::pair<int, Bytes> Mailbox::take(const MPI_Status& status) {
+  int size = 0;
+  check(MPI_Get_count(&status, MPI_BYTE, &size), "MPI_Get_count");
+  Bytes bytes(static_cast<std::size_t>(size));
+  check(MPI_Recv(bytes.data(), size, MPI_BYTE, status.MPI_SOURCE, kTag, comm_, MPI_STATUS_IGNORE),
+        "MPI_Recv");
+  return {status.MPI_SOURCE, std::move(bytes)};
+}
+
+std::optional<std::pair<int, Bytes>> Mailbox::try_receive() {
+  reap();
+  int arrived = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(MPI_ANY_SOURCE, kTag, comm_, &arrived, &status), "MPI_Iprobe");
+  if (!arrived) return std::nullopt;
+  return take(status);
+}
+
+std::pair<int, Bytes> Mailbox::receive() {
+  MPI_Status status;
+  check(MPI_Probe(MPI_ANY_SOURCE, kTag, comm_, &status), "MPI_Probe");
+  return take(status);
+}
+
+}  // namespace shardrun::mpi
