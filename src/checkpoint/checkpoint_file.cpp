@@ -129,6 +129,8 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
 
 CheckpointState read_checkpoint(const std::string& path) {
   const std::string where = "--checkpoint: " + path;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw UsageError(where + " does not exist");
   if (!h5::File::is_hdf5(path))
     throw UsageError(where + " is not an HDF5 file (truncated or not a checkpoint)");
   try {

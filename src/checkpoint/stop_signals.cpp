@@ -29,6 +29,8 @@ StopSignals::StopSignals() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &action, &g_previous[i]);
+  // A file-size limit (ulimit -f) then fails the write instead of killing us.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 StopSignals::~StopSignals() {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/run_lock.hpp"
@@ -34,9 +35,14 @@ class InspectCommand : public Command {
 
   int run() override {
     h5::silence_error_printing();
+    const long holder = RunLock::holder(path_);
+    if (holder && !std::filesystem::exists(path_)) {  // started, nothing saved yet
+      std::printf(status_ ? "running\n" : "%s: a run (pid %ld) is starting; nothing saved yet\n",
+                  path_.c_str(), holder);
+      return kExitStopped;
+    }
     const CheckpointState state = read_checkpoint(path_);  // UsageError: exit 2
     const RunEntry* last = state.runs.empty() ? nullptr : &state.runs.back();
-    const long holder = RunLock::holder(path_);
     std::string status = "resumable";
     int code = kExitStopped;
     if (state.complete) {

@@ -48,6 +48,17 @@ struct Setup {
   io::ResultFile::Working output;
 };
 
+// Runs f and returns what it threw, if anything.
+template <class F>
+std::exception_ptr attempt(F&& f) {
+  try {
+    f();
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
+}
+
 std::string host_name() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
@@ -55,48 +66,59 @@ std::string host_name() {
 }
 
 // Rank 0 opens (or starts) the checkpoint; every rank learns what is done.
+// Rank 0's errors are broadcast too, so no rank waits in a broadcast that
+// rank 0 never reaches.
 void resume(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
             Setup& setup) {
   std::string done;  // one byte per shard, from rank 0
-  std::string weights, complete, output_exists;
+  std::string weights, complete, output_exists, failed;
+  std::exception_ptr error;
   if (comm.rank() == 0) {
-    namespace fs = std::filesystem;
-    std::error_code same;
-    if (fs::absolute(options.checkpoint).lexically_normal() ==
-            fs::absolute(options.output).lexically_normal() ||
-        fs::equivalent(options.checkpoint, options.output, same))
-      throw UsageError("--checkpoint: " + options.checkpoint + " is the output file");
-    RunEntry run;
-    run.started_s = wall_seconds();
-    run.ranks = static_cast<std::uint64_t>(comm.size());
-    run.threads = static_cast<std::uint64_t>(setup.threads);
-    run.host = host_name();
-    if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
-    const Fingerprint now =
-        Fingerprint::of(name, job.parameters(), setup.reader.get(), *setup.plan, options.plan);
-    setup.checkpoint =
-        std::make_unique<CheckpointSession>(options.checkpoint, options.restart, now, run);
-    const CheckpointState& state = setup.checkpoint->state();
-    done.assign(state.done.begin(), state.done.end());
-    complete = state.complete ? "1" : "";
-    // Initial blocks sized by the speeds the last run measured on as many ranks.
-    const auto& runs = state.runs;
-    if (options.weights.empty() && runs.size() >= 2) {
-      const std::vector<double>& speed = runs[runs.size() - 2].rank_speed;
-      if (speed.size() == static_cast<std::size_t>(comm.size()) &&
-          std::all_of(speed.begin(), speed.end(), [](double s) { return s > 0; }))
-        for (double s : speed) weights += std::to_string(s) + ",";
-    }
-    const std::string working = options.output + ".partial";
-    setup.checkpoint->set_output_working(working);
-    std::error_code ec;
-    output_exists = std::filesystem::exists(working, ec) ? "1" : "";
-    const bool map_rows_done =
-        job.shape() == JobShape::map && std::count(state.done.begin(), state.done.end(), 1) > 0;
-    if (map_rows_done && output_exists.empty() && !state.complete)
-      throw UsageError("--checkpoint: " + options.checkpoint + " records rows already written to " +
-                       working + ", which is missing; use --restart to start over");
-    if (options.restart) std::filesystem::remove(working, ec);
+    error = attempt([&] {
+      namespace fs = std::filesystem;
+      std::error_code same;
+      if (fs::absolute(options.checkpoint).lexically_normal() ==
+              fs::absolute(options.output).lexically_normal() ||
+          fs::equivalent(options.checkpoint, options.output, same))
+        throw UsageError("--checkpoint: " + options.checkpoint + " is the output file");
+      RunEntry run;
+      run.started_s = wall_seconds();
+      run.ranks = static_cast<std::uint64_t>(comm.size());
+      run.threads = static_cast<std::uint64_t>(setup.threads);
+      run.host = host_name();
+      if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
+      const Fingerprint now =
+          Fingerprint::of(name, job.parameters(), setup.reader.get(), *setup.plan, options.plan);
+      setup.checkpoint =
+          std::make_unique<CheckpointSession>(options.checkpoint, options.restart, now, run);
+      const CheckpointState& state = setup.checkpoint->state();
+      done.assign(state.done.begin(), state.done.end());
+      complete = state.complete ? "1" : "";
+      // Initial blocks sized by the speeds the last run measured on as many ranks.
+      const auto& runs = state.runs;
+      if (options.weights.empty() && runs.size() >= 2) {
+        const std::vector<double>& speed = runs[runs.size() - 2].rank_speed;
+        if (speed.size() == static_cast<std::size_t>(comm.size()) &&
+            std::all_of(speed.begin(), speed.end(), [](double s) { return s > 0; }))
+          for (double s : speed) weights += std::to_string(s) + ",";
+      }
+      const std::string working = options.output + ".partial";
+      setup.checkpoint->set_output_working(working);
+      std::error_code ec;
+      if (options.restart) fs::remove(working, ec);
+      output_exists = fs::exists(working, ec) ? "1" : "";
+      const bool map_rows_done =
+          job.shape() == JobShape::map && std::count(state.done.begin(), state.done.end(), 1) > 0;
+      if (map_rows_done && output_exists.empty() && !state.complete)
+        throw UsageError("--checkpoint: " + options.checkpoint +
+                         " records rows already written to " + working +
+                         ", which is missing; use --restart to start over");
+    });
+    if (error) failed = "1";
+  }
+  if (!comm.broadcast(failed).empty()) {
+    if (error) std::rethrow_exception(error);
+    throw UsageError("rank 0 could not open the checkpoint");  // rank 0's message wins
   }
   done = comm.broadcast(done);
   setup.complete = !comm.broadcast(complete).empty();
@@ -107,11 +129,13 @@ void resume(const std::string& name, Job& job, const RunOptions& options, const 
   for (std::uint64_t id = 0; id < setup.plan->count(); ++id)
     if (done[id] == 0) setup.todo.push_back(id);
   setup.output.path = options.output + ".partial";
-  setup.output.existing = !options.restart && !output_exists.empty();
+  setup.output.existing = !output_exists.empty();
   setup.output.temporary = false;  // kept for the resume
 }
 
-Setup prepare(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm) {
+// Local checks and set-up: no collective calls, so a rank that fails here
+// cannot leave the others waiting (the caller settles errors right after).
+Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
   Setup setup;
   setup.threads = options.threads > 0 ? options.threads : default_threads();
   const auto& strategies = balance_strategies();
@@ -144,14 +168,19 @@ Setup prepare(const std::string& name, Job& job, const RunOptions& options, cons
     throw UsageError("--balance steal: at most 2^32-1 shards; use fewer (--shards)");
   setup.runner = make_shape_runner(job, setup.plan->count());
   job.setup_rank(comm.rank(), comm.size());
+  return setup;
+}
+
+// Collective, after prepare() succeeded everywhere: what is left to do.
+void plan_work(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
+               Setup& setup) {
   if (!options.checkpoint.empty()) {
     resume(name, job, options, comm, setup);
-  } else {
-    setup.todo.resize(setup.plan->count());
-    for (std::uint64_t id = 0; id < setup.todo.size(); ++id) setup.todo[id] = id;
-    setup.output = io::ResultFile::temporary_name(options.output, comm);
+    return;
   }
-  return setup;
+  setup.todo.resize(setup.plan->count());
+  for (std::uint64_t id = 0; id < setup.todo.size(); ++id) setup.todo[id] = id;
+  setup.output = io::ResultFile::temporary_name(options.output, comm);
 }
 
 // Collective: every rank says how its last phase ended; all learn the first
@@ -186,17 +215,6 @@ std::optional<mpi::RankError> settle_error(const mpi::Comm& comm, std::exception
 int settle(const mpi::Comm& comm, std::exception_ptr error) {
   const auto first = settle_error(comm, error);
   return first ? first->exit_status : kExitOk;
-}
-
-// Runs f and returns what it threw, if anything.
-template <class F>
-std::exception_ptr attempt(F&& f) {
-  try {
-    f();
-  } catch (...) {
-    return std::current_exception();
-  }
-  return nullptr;
 }
 
 // Words on rank 0 every rank updates: progress, the end of execution, a stop.
@@ -297,7 +315,9 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
   const bool root = comm.rank() == 0;
   const StopSignals signals;
   Setup setup;
-  if (int status = settle(comm, attempt([&] { setup = prepare(name, job, options, comm); })))
+  if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
+    return status;
+  if (int status = settle(comm, attempt([&] { plan_work(name, job, options, comm, setup); })))
     return status;
   if (setup.complete) {
     if (root)

@@ -78,14 +78,13 @@ std::string format_summary(const RunRecord& r, const std::string& job_summary,
   out += line;
   const double seconds = r.makespan_s > 0 ? r.makespan_s : r.wall_s;
   if (r.bytes > 0)
-    std::snprintf(line, sizeof line,
-                  "shardrun: wall %.3f s, makespan %.3f s, %.2f GB/s, digest %s\n", r.wall_s,
-                  r.makespan_s, static_cast<double>(r.bytes) / seconds / 1e9, digest.c_str());
+    std::snprintf(line, sizeof line, "shardrun: wall %.3f s, makespan %.3f s, %.2f GB/s", r.wall_s,
+                  r.makespan_s, static_cast<double>(r.bytes) / seconds / 1e9);
   else
-    std::snprintf(line, sizeof line,
-                  "shardrun: wall %.3f s, makespan %.3f s, %.3g items/s, digest %s\n", r.wall_s,
-                  r.makespan_s, static_cast<double>(r.items) / seconds, digest.c_str());
+    std::snprintf(line, sizeof line, "shardrun: wall %.3f s, makespan %.3f s, %.3g items/s",
+                  r.wall_s, r.makespan_s, static_cast<double>(r.items) / seconds);
   out += line;
+  out += digest.empty() ? "\n" : ", digest " + digest + "\n";
   return out;
 }
 

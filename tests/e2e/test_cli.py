@@ -376,6 +376,11 @@ class Errors(Base):
         self.expect(self.stats(self.path("bad.h5") + ":/good", output=self.path("no/such/dir/o.h5")),
                     2, "--output", "does not exist")
 
+    def test_output_errors_on_rank_0_end_every_rank(self):
+        # Only rank 0 checks --output; the other ranks must not wait for it.
+        self.expect(self.stats(self.path("bad.h5") + ":/good", output=self.path("no/such/dir/o.h5")),
+                    2, "--output", "does not exist", ranks=3)
+
     def test_output_is_a_directory(self):
         self.expect(self.stats(self.path("bad.h5") + ":/good", output=self.dir), 2, "--output", "is a directory")
 

@@ -1,0 +1,355 @@
+"""End-to-end tests of checkpoint and resume (DESIGN.md promises 1-6): kill -9
+at random moments and resume at other rank counts, signals, refusal of
+checkpoints that belong to another job, and failed writes. Every final result
+must be bitwise identical to an uninterrupted run.
+
+Run from CTest or by hand:
+    SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_checkpoint
+"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+
+SHARDRUN = os.environ.get("SHARDRUN", "build/shardrun")
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "12345")))
+
+
+def mpirun(ranks, args):
+    return ["mpirun", "-n", str(ranks), "--oversubscribe", SHARDRUN] + args
+
+
+def session_processes(sid):
+    """Pids of every process in session sid."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid:
+                pids.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return pids
+
+
+def shardrun_processes():
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if argv and argv[0].endswith(b"shardrun"):
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class Base(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="shardrun-ckpt-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run_ok(self, ranks, args):
+        r = subprocess.run(mpirun(ranks, args), capture_output=True, text=True, env=ENV, timeout=300)
+        self.assertEqual(r.returncode, 0, f"{args}\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def start(self, ranks, args):
+        return subprocess.Popen(mpirun(ranks, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=ENV, start_new_session=True)
+
+    def kill_session(self, proc):
+        """kill -9 every process of the job at once, as a node failure would."""
+        for pid in session_processes(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.communicate(timeout=30)
+        self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+
+    def results(self, file, names):
+        with h5py.File(file, "r") as f:
+            return {n: f[n][()].tobytes() for n in names}
+
+    def status(self, checkpoint):
+        r = subprocess.run([SHARDRUN, "inspect", "--status", checkpoint], capture_output=True,
+                           text=True, env=ENV)
+        return r.returncode, r.stdout.strip()
+
+
+class Torture(Base):
+    """kill -9 of the whole job at random moments, resumed at 1-4 ranks."""
+    kills = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+
+    def torture(self, name, args, names, rounds, window):
+        reference = self.path(f"{name}-ref.h5")
+        self.run_ok(2, args + ["--output", reference])
+        out, ckpt = self.path(f"{name}.h5"), self.path(f"{name}.ckpt.h5")
+        rank_cycle = [2, 4, 1, 2, 3, 1, 4, 3]
+        killed = 0
+        for i in range(50):
+            ranks = rank_cycle[i % len(rank_cycle)]
+            proc = self.start(ranks, args + ["--output", out, "--checkpoint", ckpt,
+                                             "--checkpoint-every", "0.1"])
+            time.sleep(RNG.uniform(*window))
+            if proc.poll() is None and killed < rounds:
+                self.kill_session(proc)
+                killed += 1
+                if os.path.exists(ckpt):
+                    self.assertEqual(self.status(ckpt), (75, "resumable"))
+                continue
+            stdout, stderr = proc.communicate(timeout=300)
+            self.assertEqual(proc.returncode, 0, stderr)
+            break
+        self.assertEqual(self.status(ckpt), (0, "done"))
+        self.assertEqual(self.results(out, names), self.results(reference, names), name)
+        Torture.kills += killed
+        return killed
+
+    def test_1_synthetic(self):
+        killed = self.torture("synthetic", ["run", "synthetic", "--items", "60000", "--mean-us", "100",
+                                            "--cost", "pareto:1.5", "--quiet"],
+                              ["checksum", "items"], rounds=6, window=(0.5, 1.2))
+        self.assertGreaterEqual(killed, 5)
+
+    def test_2_mandelbrot(self):
+        killed = self.torture("mandelbrot", ["run", "mandelbrot", "--width", "1024", "--height", "1024",
+                                             "--max-iter", "3000", "--quiet"],
+                              ["image"], rounds=4, window=(0.5, 1.0))
+        self.assertGreaterEqual(killed, 3)
+        with h5py.File(self.path("mandelbrot.h5"), "r") as f:
+            self.assertEqual(f["image"].shape, (1024, 1024))
+
+    def test_3_stats(self):
+        data = self.path("z.h5")
+        r = subprocess.run(mpirun(2, ["gen", "--output", data + ":/x", "--rows", "24000000", "--dist",
+                                      "normal", "--chunk-rows", "65536", "--deflate", "1"]),
+                           capture_output=True, text=True, env=ENV)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.torture("stats", ["run", "stats", "--input", data + ":/x", "--threads", "1", "--quiet"],
+                     ["count", "sum", "mean", "variance", "min", "max", "nan_count"],
+                     rounds=3, window=(0.35, 0.6))
+
+    def test_4_enough_rounds(self):
+        self.assertGreaterEqual(Torture.kills, 10)
+
+
+class Signals(Base):
+    ARGS = ["run", "synthetic", "--items", "40000", "--mean-us", "100", "--quiet"]
+
+    def reference(self):
+        ref = self.path("sig-ref.h5")
+        if not os.path.exists(ref):
+            self.run_ok(2, self.ARGS + ["--output", ref])
+        return self.results(ref, ["checksum", "items"])
+
+    def resume_and_compare(self, out, ckpt, ranks=3):
+        self.run_ok(ranks, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        self.assertEqual(self.results(out, ["checksum", "items"]), self.reference())
+
+    def test_sigusr1_to_mpirun_exits_75_and_resumes(self):
+        out, ckpt = self.path("usr1.h5"), self.path("usr1.ckpt.h5")
+        proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 75, stderr)
+        self.assertIn("stopped (USR1)", stderr)
+        self.assertEqual(self.status(ckpt), (75, "resumable"))
+        self.assertFalse(os.path.exists(out))
+        self.resume_and_compare(out, ckpt)
+
+    def test_sigterm_to_every_process_stops_promptly(self):
+        out, ckpt = self.path("term.h5"), self.path("term.ckpt.h5")
+        proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        time.sleep(1.0)
+        sent = time.monotonic()
+        for pid in session_processes(proc.pid):
+            os.kill(pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertLess(time.monotonic() - sent, 3.0)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 5))
+        self.assertEqual(self.status(ckpt), (75, "resumable"), stderr)
+        self.resume_and_compare(out, ckpt, ranks=1)
+
+    def test_kill_9_of_mpirun_alone_leaves_no_rank(self):
+        out, ckpt = self.path("orphan.h5"), self.path("orphan.ckpt.h5")
+        proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
+        time.sleep(1.0)
+        ranks = [p for p in session_processes(proc.pid) if p != proc.pid]
+        self.assertTrue(ranks)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        self.assertTrue(wait_until(lambda: not any(os.path.exists(f"/proc/{p}") and
+                                                   open(f"/proc/{p}/stat").read().split()[2] != "Z"
+                                                   for p in ranks), 5), "a rank outlived mpirun")
+        self.resume_and_compare(out, ckpt, ranks=2)
+
+    def test_kill_9_of_one_rank_takes_the_job_down(self):
+        out, ckpt = self.path("onerank.h5"), self.path("onerank.ckpt.h5")
+        proc = self.start(3, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
+        time.sleep(1.0)
+        ranks = [p for p in session_processes(proc.pid) if p != proc.pid]
+        os.kill(ranks[-1], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+        self.resume_and_compare(out, ckpt, ranks=2)
+
+    def test_second_run_on_one_checkpoint_is_refused(self):
+        out, ckpt = self.path("lock.h5"), self.path("lock.ckpt.h5")
+        long_job = ["run", "synthetic", "--items", "100000", "--mean-us", "100", "--quiet"]
+        first = self.start(2, long_job + ["--output", out, "--checkpoint", ckpt])
+        self.assertTrue(wait_until(lambda: self.status(ckpt)[1] == "running", 60))
+        second = subprocess.run(mpirun(1, long_job + ["--output", self.path("lock2.h5"), "--checkpoint", ckpt]),
+                                capture_output=True, text=True, env=ENV, timeout=60)
+        self.assertEqual(second.returncode, 1, second.stdout + second.stderr)
+        self.assertIn("in use by another run", second.stderr)
+        self.assertEqual(self.status(ckpt)[1], "running")
+        _, stderr = first.communicate(timeout=120)
+        self.assertEqual(first.returncode, 0, stderr)
+        self.assertEqual(self.status(ckpt), (0, "done"))
+
+
+class Refusals(Base):
+    ARGS = ["run", "synthetic", "--items", "20000", "--mean-us", "200", "--quiet"]
+
+    def stopped_checkpoint(self, name, args=None):
+        """A checkpoint of a run stopped half way."""
+        args = args or self.ARGS
+        ckpt = self.path(name)
+        proc = self.start(2, args + ["--output", self.path(name + ".out.h5"), "--checkpoint", ckpt,
+                                     "--checkpoint-every", "0.2"])
+        self.assertTrue(wait_until(lambda: os.path.exists(ckpt), 60))
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 75, stderr)
+        return ckpt
+
+    def refused(self, args, ckpt, *fragments, status=2):
+        with open(ckpt, "rb") as f:
+            before = f.read()
+        r = subprocess.run(mpirun(2, args + ["--checkpoint", ckpt]), capture_output=True, text=True,
+                           env=ENV, timeout=60)
+        self.assertEqual(r.returncode, status, r.stderr)
+        errors = [l for l in r.stderr.splitlines() if l.startswith("shardrun: error:")]
+        self.assertEqual(len(errors), 1, r.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, errors[0])
+        with open(ckpt, "rb") as f:
+            self.assertEqual(f.read(), before, "the refused checkpoint was modified")
+
+    def test_other_job_parameters_and_plan_are_refused(self):
+        ckpt = self.stopped_checkpoint("a.ckpt.h5")
+        out = ["--output", self.path("x.h5")]
+        self.refused(["run", "mandelbrot", "--width", "10", "--height", "10"] + out, ckpt, "another job")
+        self.refused(["run", "synthetic", "--items", "4000", "--mean-us", "100"] + out, ckpt, "other parameters")
+        self.refused(self.ARGS + ["--shards", "77"] + out, ckpt, "another shard plan")
+
+    def test_changed_input_is_refused(self):
+        data = self.path("in.h5")
+        with h5py.File(data, "w") as f:
+            f["x"] = np.arange(3_000_000, dtype=np.float64)
+        args = ["run", "histogram", "--input", data + ":/x", "--range", "0:3000000", "--bins", "10",
+                "--shards", "3000", "--threads", "1", "--quiet"]
+        ckpt = self.path("in.ckpt.h5")
+        self.run_ok(1, args + ["--output", self.path("h.h5"), "--checkpoint", ckpt, "--checkpoint-keep", "yes"])
+        time.sleep(0.01)
+        with h5py.File(data, "w") as f:  # same name, same shape, new content
+            f["x"] = np.arange(3_000_000, dtype=np.float64)[::-1].copy()
+        self.refused(args + ["--output", self.path("h.h5")], ckpt, "input")
+
+    def test_truncated_and_corrupted_checkpoints_are_refused(self):
+        ckpt = self.stopped_checkpoint("t.ckpt.h5")
+        with open(ckpt, "rb") as f:
+            data = f.read()
+        truncated = self.path("trunc.ckpt.h5")
+        with open(truncated, "wb") as f:
+            f.write(data[: len(data) // 2])
+        self.refused(self.ARGS + ["--output", self.path("x.h5")], truncated, "trunc.ckpt.h5", "damaged")
+        corrupt = self.path("corrupt.ckpt.h5")
+        with open(corrupt, "wb") as f:
+            f.write(b"\0" * 4096 + data[4096:])
+        self.refused(self.ARGS + ["--output", self.path("x.h5")], corrupt, "corrupt.ckpt.h5", "not an HDF5 file")
+        other = self.path("other.h5")
+        with h5py.File(other, "w") as f:
+            f["x"] = np.zeros(3)
+        self.refused(self.ARGS + ["--output", self.path("x.h5")], other, "not a shardrun checkpoint")
+        self.assertEqual(subprocess.run([SHARDRUN, "inspect", truncated], capture_output=True, env=ENV).returncode, 2)
+
+    def test_complete_checkpoint_does_nothing_unless_restart(self):
+        ckpt, out = self.path("c.ckpt.h5"), self.path("c.h5")
+        self.run_ok(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        self.assertEqual(self.status(ckpt), (0, "done"))
+        stamp = os.stat(out).st_mtime_ns
+        r = self.run_ok(1, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        self.assertIn("complete", r.stdout)
+        self.assertEqual(os.stat(out).st_mtime_ns, stamp)
+        self.run_ok(1, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--restart"])
+        self.assertNotEqual(os.stat(out).st_mtime_ns, stamp)
+        self.run_ok(1, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--restart", "--checkpoint-keep", "no"])
+        self.assertFalse(os.path.exists(ckpt))
+
+    def test_unwritable_checkpoint_location(self):
+        r = subprocess.run(mpirun(3, self.ARGS + ["--output", self.path("u.h5"), "--checkpoint",
+                                                  self.path("no/such/dir/c.h5")]),
+                           capture_output=True, text=True, env=ENV)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--checkpoint: directory", r.stderr)
+
+    def test_full_disk_keeps_the_previous_checkpoint(self):
+        ckpt = self.stopped_checkpoint("full.ckpt.h5")
+        with open(ckpt, "rb") as f:
+            before = f.read()
+        # Files may not grow past 16 KiB: every new checkpoint fails to write.
+        # The limit applies to the rank only: mpirun's own files must not hit it.
+        rank = " ".join([SHARDRUN] + self.ARGS + ["--output", self.path("full.out.h5"), "--checkpoint",
+                                                   ckpt, "--checkpoint-every", "0.1"])
+        r = subprocess.run(["mpirun", "-n", "1", "bash", "-c", "ulimit -f 16; exec " + rank],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+        self.assertIn("cannot write checkpoint", r.stderr)
+        self.assertIn("the previous checkpoint is intact", r.stderr)
+        self.assertNotEqual(r.returncode, 0)  # it cannot mark the job complete
+        with open(ckpt, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(self.status(ckpt), (75, "resumable"))
+
+
+if __name__ == "__main__":
+    unittest.main()
