@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/executor.hpp"
+#include "io/durable_file.hpp"
 #include "shardrun/errors.hpp"
 
 namespace shardrun {
@@ -28,8 +29,14 @@ CheckpointSession::CheckpointSession(std::string path, bool restart, const Finge
   state_.runs.push_back(std::move(this_run));
 }
 
-bool CheckpointSession::save(const DoneLedger& ledger, const ShapeRunner& runner,
-                             const std::string& how, const std::vector<double>& rank_speed) {
+CheckpointSession::~CheckpointSession() { join(); }
+
+void CheckpointSession::join() {
+  if (writer_.joinable()) writer_.join();
+}
+
+void CheckpointSession::snapshot(const DoneLedger& ledger, const ShapeRunner& runner,
+                                 const std::string& how, const std::vector<double>& rank_speed) {
   last_save_ = std::chrono::steady_clock::now();
   RunEntry& run = state_.runs.back();
   run.how = how;
@@ -39,8 +46,15 @@ bool CheckpointSession::save(const DoneLedger& ledger, const ShapeRunner& runner
   state_.done = ledger.done();
   state_.shard_seconds = ledger.seconds();
   state_.partials = runner.save();
+}
+
+bool CheckpointSession::write(const std::string& path, const CheckpointState& state) {
   try {
-    write_checkpoint(path_, state_);
+    // Rows a map job reported done are on disk before the checkpoint says so.
+    std::error_code ec;
+    if (!state.output_working.empty() && std::filesystem::exists(state.output_working, ec))
+      io::sync_file(state.output_working);
+    write_checkpoint(path, state);
     return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shardrun: warning: %s; the previous checkpoint is intact\n", e.what());
@@ -48,10 +62,25 @@ bool CheckpointSession::save(const DoneLedger& ledger, const ShapeRunner& runner
   }
 }
 
+bool CheckpointSession::save(const DoneLedger& ledger, const ShapeRunner& runner,
+                             const std::string& how, const std::vector<double>& rank_speed) {
+  join();
+  snapshot(ledger, runner, how, rank_speed);
+  return write(path_, state_);
+}
+
 void CheckpointSession::save_if_due(const DoneLedger& ledger, const ShapeRunner& runner,
                                     double every_s) {
-  if (std::chrono::steady_clock::now() - last_save_ >= std::chrono::duration<double>(every_s))
-    save(ledger, runner, "running");
+  if (writing_ ||
+      std::chrono::steady_clock::now() - last_save_ < std::chrono::duration<double>(every_s))
+    return;
+  join();
+  snapshot(ledger, runner, "running", {});
+  writing_ = true;
+  writer_ = std::thread([this, path = path_, state = state_] {
+    write(path, state);
+    writing_ = false;
+  });
 }
 
 void CheckpointSession::complete(const DoneLedger& ledger, const ShapeRunner& runner,

@@ -1,8 +1,10 @@
 // Rank 0's side of a checkpointed run: lock, resume state, periodic saves.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "checkpoint/checkpoint_file.hpp"
@@ -15,11 +17,16 @@ namespace shardrun {
 // Rank 0 only. Holds the checkpoint's lock for the run's life; loads an
 // existing checkpoint (refusing one of another fingerprint, or a damaged one,
 // with a UsageError that leaves the file untouched) unless `restart`; then
-// appends this run to the history and saves on request. A save that fails is
-// reported on stderr and the previous checkpoint stays intact.
+// appends this run to the history and saves on request. Periodic saves run
+// on a thread of their own (a copy of the state; fsync can take long and the
+// main thread must keep feeding the workers); final saves wait for it. A save
+// that fails is reported on stderr and the previous checkpoint stays intact.
 class CheckpointSession {
  public:
   CheckpointSession(std::string path, bool restart, const Fingerprint& now, RunEntry this_run);
+  ~CheckpointSession();
+  CheckpointSession(const CheckpointSession&) = delete;
+  CheckpointSession& operator=(const CheckpointSession&) = delete;
 
   bool resumed() const { return resumed_; }
   const CheckpointState& state() const { return state_; }
@@ -29,7 +36,8 @@ class CheckpointSession {
   // Returns false (after a warning) when the save failed.
   bool save(const DoneLedger& ledger, const ShapeRunner& runner, const std::string& how,
             const std::vector<double>& rank_speed = {});
-  // Saves when `every` has passed since the last save.
+  // Starts a background save when `every` has passed since the last one
+  // began and none is still writing.
   void save_if_due(const DoneLedger& ledger, const ShapeRunner& runner, double every_s);
   // The job is complete: mark it so (keep) or remove the checkpoint.
   void complete(const DoneLedger& ledger, const ShapeRunner& runner,
@@ -41,6 +49,13 @@ class CheckpointSession {
   CheckpointState state_;
   bool resumed_ = false;
   std::chrono::steady_clock::time_point last_save_;
+  std::thread writer_;  // the background save, if any
+  std::atomic<bool> writing_{false};
+
+  void snapshot(const DoneLedger& ledger, const ShapeRunner& runner, const std::string& how,
+                const std::vector<double>& rank_speed);
+  static bool write(const std::string& path, const CheckpointState& state);
+  void join();
 };
 
 }  // namespace shardrun

@@ -375,6 +375,8 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
     record.items = plan.items();
     record.bytes = plan.items() * setup.item_bytes;
     record.makespan_s = first_start < last_end ? last_end - first_start : 0;
+    record.started_s = started;
+    record.first_shard_s = first_start < last_end ? first_start : 0;
     derive_efficiency(record, rank_work, longest_shard);
   }
 

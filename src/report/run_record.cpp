@@ -21,6 +21,8 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   file.write_attribute("/run", "items", r.items);
   file.write_attribute("/run", "wall_s", r.wall_s);
   file.write_attribute("/run", "makespan_s", r.makespan_s);
+  file.write_attribute("/run", "started_s", r.started_s);
+  file.write_attribute("/run", "first_shard_s", r.first_shard_s);
   file.write_attribute("/run", "lower_bound_s", r.lower_bound_s);
   file.write_attribute("/run", "efficiency", r.efficiency);
   const std::vector<std::uint64_t> dims = {static_cast<std::uint64_t>(r.ranks)};

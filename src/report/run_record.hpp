@@ -22,6 +22,8 @@ struct RunRecord {
   std::uint64_t bytes = 0;   // input bytes; 0 for index domains
   double wall_s = 0;         // the run, start to end, on rank 0
   double makespan_s = 0;     // first shard start to last shard end, all ranks
+  double started_s = 0;      // Unix time rank 0 began the run
+  double first_shard_s = 0;  // Unix time the first shard started, any rank
   double lower_bound_s = 0;  // max(work / Σ rank speeds, longest shard)
   double efficiency = 0;     // lower_bound_s / makespan_s
   std::vector<std::uint64_t> rank_shards;
