@@ -71,6 +71,7 @@ void DoneLedger::merge(std::span<const std::byte> delta, bool& last) {
 
 void DoneLedger::tick() {
   if (rank_ != 0) {
+    mailbox_.progress();  // a large delta moves only while we are inside MPI too
     const auto now = std::chrono::steady_clock::now();
     if (now - last_send_ < send_interval_ || pending_ids_.empty()) return;
     last_send_ = now;

@@ -23,6 +23,7 @@
 #include "core/shard_contexts.hpp"
 #include "core/shard_plan.hpp"
 #include "core/threads.hpp"
+#include "h5/h5_file.hpp"
 #include "io/dataset_reader.hpp"
 #include "io/durable_file.hpp"
 #include "io/result_file.hpp"
@@ -104,15 +105,19 @@ void resume(const std::string& name, Job& job, const RunOptions& options, const 
       }
       const std::string working = options.output + ".partial";
       setup.checkpoint->set_output_working(working);
+      // Only a map job's rows live in the working file between runs, and only
+      // once some are done (the file was flushed before any shard ran);
+      // anything else there is rebuilt from scratch.
+      const bool map_rows_done = job.shape() == JobShape::map && !options.restart &&
+                                 std::count(state.done.begin(), state.done.end(), 1) > 0;
       std::error_code ec;
-      if (options.restart) fs::remove(working, ec);
-      output_exists = fs::exists(working, ec) ? "1" : "";
-      const bool map_rows_done =
-          job.shape() == JobShape::map && std::count(state.done.begin(), state.done.end(), 1) > 0;
-      if (map_rows_done && output_exists.empty() && !state.complete)
+      const bool keep = map_rows_done && fs::exists(working, ec) && h5::File::is_hdf5(working);
+      if (map_rows_done && !keep && !state.complete)
         throw UsageError("--checkpoint: " + options.checkpoint +
                          " records rows already written to " + working +
-                         ", which is missing; use --restart to start over");
+                         ", which is missing or damaged; use --restart to start over");
+      if (!keep) fs::remove(working, ec);
+      output_exists = keep ? "1" : "";
     });
     if (error) failed = "1";
   }

@@ -20,6 +20,10 @@ Mailbox::~Mailbox() {
     MPI_Request_free(&out.request);
     new Bytes(std::move(out.bytes));  // NOLINT: deliberately leaked, see above
   }
+  if (incoming_) {  // the same for a receive still arriving
+    MPI_Request_free(&incoming_->request);
+    new Bytes(std::move(incoming_->bytes));  // NOLINT: deliberately leaked
+  }
   MPI_Comm_free(&comm_);
 }
 
@@ -57,28 +61,48 @@ void Mailbox::flush() {
   outgoing_.clear();
 }
 
-std::pair<int, Bytes> Mailbox::take(const MPI_Status& status) {
-  int size = 0;
-  check(MPI_Get_count(&status, MPI_BYTE, &size), "MPI_Get_count");
-  Bytes bytes(static_cast<std::size_t>(size));
-  check(MPI_Recv(bytes.data(), size, MPI_BYTE, status.MPI_SOURCE, kTag, comm_, MPI_STATUS_IGNORE),
-        "MPI_Recv");
-  return {status.MPI_SOURCE, std::move(bytes)};
+void Mailbox::progress() {
+  reap();
+  if (incoming_) {
+    int done = 0;
+    check(MPI_Test(&incoming_->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  }
 }
 
 std::optional<std::pair<int, Bytes>> Mailbox::try_receive() {
   reap();
-  int arrived = 0;
-  MPI_Status status;
-  check(MPI_Iprobe(MPI_ANY_SOURCE, kTag, comm_, &arrived, &status), "MPI_Iprobe");
-  if (!arrived) return std::nullopt;
-  return take(status);
+  if (!incoming_) {
+    int arrived = 0;
+    MPI_Message message;
+    MPI_Status status;
+    check(MPI_Improbe(MPI_ANY_SOURCE, kTag, comm_, &arrived, &message, &status), "MPI_Improbe");
+    if (!arrived) return std::nullopt;
+    int size = 0;
+    check(MPI_Get_count(&status, MPI_BYTE, &size), "MPI_Get_count");
+    incoming_.emplace();
+    incoming_->source = status.MPI_SOURCE;
+    incoming_->bytes.resize(static_cast<std::size_t>(size));
+    check(MPI_Imrecv(incoming_->bytes.data(), size, MPI_BYTE, &message, &incoming_->request),
+          "MPI_Imrecv");
+  }
+  int done = 0;
+  check(MPI_Test(&incoming_->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  if (!done) return std::nullopt;
+  std::pair<int, Bytes> out{incoming_->source, std::move(incoming_->bytes)};
+  incoming_.reset();
+  return out;
 }
 
 std::pair<int, Bytes> Mailbox::receive() {
-  MPI_Status status;
-  check(MPI_Probe(MPI_ANY_SOURCE, kTag, comm_, &status), "MPI_Probe");
-  return take(status);
+  for (;;) {
+    if (auto message = try_receive()) return std::move(*message);
+    if (incoming_) {
+      check(MPI_Wait(&incoming_->request, MPI_STATUS_IGNORE), "MPI_Wait");
+    } else {
+      MPI_Status status;
+      check(MPI_Probe(MPI_ANY_SOURCE, kTag, comm_, &status), "MPI_Probe");
+    }
+  }
 }
 
 }  // namespace shardrun::mpi

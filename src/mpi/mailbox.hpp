@@ -13,9 +13,13 @@
 namespace shardrun::mpi {
 
 // Point-to-point byte messages on one tag of a duplicated communicator, so
-// they never match another component's messages. send() is nonblocking: the
-// mailbox keeps each buffer until MPI is done with it. Messages from one
-// sender arrive in the order sent. Construction and destruction are
+// they never match another component's messages. Nothing but flush() and
+// receive() blocks: send() keeps each buffer until MPI is done with it, and
+// try_receive() takes one message at a time with a matched probe and a
+// nonblocking receive, so a large message never holds the caller while its
+// sender is busy. Both sides must call progress() (or another method) now and
+// then: large messages move only while both ranks are inside MPI. Messages
+// from one sender arrive in the order sent. Construction and destruction are
 // collective; flush() before destruction when the receiver will take every
 // message (the destructor does not wait: after an error it may never).
 // Main thread only. Not copyable.
@@ -33,9 +37,10 @@ class Mailbox {
   std::pair<int, Bytes> receive();
   // Waits until every message sent from here has left this rank's buffers.
   void flush();
+  // Moves messages in flight along; cheap.
+  void progress();
 
  private:
-  std::pair<int, Bytes> take(const MPI_Status& status);
   void reap();
   void reap_quietly() noexcept;
 
@@ -45,6 +50,12 @@ class Mailbox {
     MPI_Request request;
   };
   std::deque<Outgoing> outgoing_;
+  struct Incoming {
+    int source = 0;
+    Bytes bytes;
+    MPI_Request request = MPI_REQUEST_NULL;
+  };
+  std::optional<Incoming> incoming_;  // the one receive in flight
 };
 
 }  // namespace shardrun::mpi
