@@ -212,6 +212,41 @@ class Signals(Base):
         self.assertEqual(self.status(ckpt), (75, "resumable"), stderr)
         self.resume_and_compare(out, ckpt, ranks=1)
 
+    def test_second_ctrl_c_aborts_at_once(self):
+        # Long shards, so the first Ctrl-C leaves the run waiting for them.
+        args = ["run", "synthetic", "--items", "40000", "--mean-us", "100", "--shards", "16", "--quiet"]
+        out, ckpt = self.path("int.h5"), self.path("int.ckpt.h5")
+        proc = subprocess.Popen([SHARDRUN] + args + ["--output", out, "--checkpoint", ckpt,
+                                                     "--checkpoint-every", "0.1", "--stop-timeout", "30"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        self.assertTrue(wait_until(lambda: os.path.exists(ckpt), 60))
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.1)  # two signals sent at once would merge into one
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 128 + signal.SIGINT)
+        self.assertEqual(self.status(ckpt)[0], 75)  # the last periodic checkpoint holds
+        self.run_ok(2, args + ["--output", out, "--checkpoint", ckpt])
+        self.run_ok(1, args + ["--output", self.path("int-ref.h5")])
+        self.assertEqual(self.results(out, ["checksum", "items"]),
+                         self.results(self.path("int-ref.h5"), ["checksum", "items"]))
+
+    def test_resume_sizes_blocks_by_the_last_run_speeds(self):
+        args = ["run", "synthetic", "--items", "40000", "--mean-us", "100", "--slow-rank", "1:4",
+                "--balance", "static", "--quiet"]
+        out, ckpt = self.path("speed.h5"), self.path("speed.ckpt.h5")
+        proc = self.start(2, args + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
+        self.assertTrue(wait_until(lambda: os.path.exists(ckpt), 60))
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGUSR1)
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 75)
+        self.run_ok(2, args + ["--output", out, "--checkpoint", ckpt])
+        with h5py.File(out, "r") as f:
+            shards = f["run/rank_shards"][()]
+        # Rank 1 measured about 4x slower: static blocks of the resumed run follow.
+        self.assertGreater(shards[0], 2.5 * shards[1], shards)
+
     def test_kill_9_of_mpirun_alone_leaves_no_rank(self):
         out, ckpt = self.path("orphan.h5"), self.path("orphan.ckpt.h5")
         proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
@@ -220,9 +255,13 @@ class Signals(Base):
         self.assertTrue(ranks)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-        self.assertTrue(wait_until(lambda: not any(os.path.exists(f"/proc/{p}") and
-                                                   open(f"/proc/{p}/stat").read().split()[2] != "Z"
-                                                   for p in ranks), 5), "a rank outlived mpirun")
+        def alive(pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+        self.assertTrue(wait_until(lambda: not any(alive(p) for p in ranks), 5), "a rank outlived mpirun")
         self.resume_and_compare(out, ckpt, ranks=2)
 
     def test_kill_9_of_one_rank_takes_the_job_down(self):
