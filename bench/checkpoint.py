@@ -124,7 +124,7 @@ def main():
     lines = [
         "# Checkpoint cost and recovery", "",
         f"- Date: {datetime.datetime.utcnow():%Y-%m-%d %H:%M:%S} UTC; machine: {os.cpu_count()} cores, {model()}",
-        f"- Command: `bench/checkpoint.py{' --quick' if args.quick else ''}`",
+        f"- Command: `bench/checkpoint.py{' ' if len(sys.argv) > 1 else ''}{' '.join(sys.argv[1:])}`",
         f"- Job: `mpirun -n 2 shardrun run synthetic --items {items} --mean-us 100 --threads 1` "
         f"(~{base:.0f} s makespan), {reps} repetition(s), cases interleaved; medians; identical checksums in every case",
         "", "| case | makespan median (s) | min–max | overhead vs none |", "|---|---:|---:|---:|"]

@@ -403,9 +403,11 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
         std::fprintf(stderr, "shardrun: %s without --checkpoint: nothing saved\n", how.c_str());
       }
     }
+    // 75 promises a resume; without a checkpoint there is nothing to resume.
+    const int stopped_status = options.checkpoint.empty() ? kExitRuntimeError : kExitStopped;
     if (int status = settle(comm, error)) return status;
-    if (abandoned) mpi::finalize_and_exit(kExitStopped);  // shards still run on worker threads
-    return kExitStopped;
+    if (abandoned) mpi::finalize_and_exit(stopped_status);  // shards still run on worker threads
+    return stopped_status;
   }
 
   std::exception_ptr error = attempt([&] { output->close_collective(); });

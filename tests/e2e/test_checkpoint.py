@@ -198,6 +198,15 @@ class Signals(Base):
         self.assertFalse(os.path.exists(out))
         self.resume_and_compare(out, ckpt)
 
+    def test_a_stop_without_checkpoint_is_not_resumable(self):
+        proc = self.start(2, self.ARGS + ["--output", self.path("nockpt.h5")])
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertIn("nothing saved", stderr)
+        self.assertFalse(os.path.exists(self.path("nockpt.h5")))
+
     def test_sigterm_to_every_process_stops_promptly(self):
         out, ckpt = self.path("term.h5"), self.path("term.ckpt.h5")
         proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
