@@ -24,6 +24,7 @@ class Encoder {
     put_bytes(&value, sizeof(T));
   }
   void put_bytes(const void* data, std::size_t size) {
+    if (size == 0) return;  // data may be an empty vector's null data()
     const auto* p = static_cast<const std::byte*>(data);
     bytes_.insert(bytes_.end(), p, p + size);
   }
@@ -46,6 +47,7 @@ class Decoder {
   }
   void get_bytes(void* out, std::size_t size) {
     if (size > bytes_.size() - pos_) throw RuntimeError("corrupt partial: truncated encoding");
+    if (size == 0) return;  // out may be an empty vector's null data()
     std::memcpy(out, bytes_.data() + pos_, size);
     pos_ += size;
   }

@@ -115,7 +115,7 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
     write_vector(file, "/done", state.done);
     write_vector(file, "/shard_seconds", state.shard_seconds);
     std::vector<std::uint8_t> partials(state.partials.size());
-    std::memcpy(partials.data(), state.partials.data(), partials.size());
+    if (!partials.empty()) std::memcpy(partials.data(), state.partials.data(), partials.size());
     write_vector(file, "/partials", partials);
     write_runs(file, state.runs);
     file.close();
@@ -150,7 +150,7 @@ CheckpointState read_checkpoint(const std::string& path) {
     state.shard_seconds = read_vector<double>(file, "/shard_seconds");
     const std::vector<std::uint8_t> partials = read_vector<std::uint8_t>(file, "/partials");
     state.partials.resize(partials.size());
-    std::memcpy(state.partials.data(), partials.data(), partials.size());
+    if (!partials.empty()) std::memcpy(state.partials.data(), partials.data(), partials.size());
     state.runs = read_runs(file);
     if (state.done.size() != state.fingerprint.shards ||
         state.shard_seconds.size() != state.fingerprint.shards)

@@ -77,7 +77,7 @@ class BufferedSink : public OutputSink, public ShardOutput {
     std::uint64_t row_bytes = element_size(spec->type);
     for (std::size_t d = 1; d < spec->dims.size(); ++d) row_bytes *= spec->dims[d];
     Bytes copy(rows * row_bytes);
-    std::memcpy(copy.data(), data, copy.size());
+    if (!copy.empty()) std::memcpy(copy.data(), data, copy.size());
     pending.push_back({dataset, first_row, rows, std::move(copy)});
   }
   std::vector<Rows> pending;
