@@ -14,11 +14,7 @@ namespace {
 
 constexpr const char* kFormat = "shardrun checkpoint";
 
-template <class T>
-void write_vector(h5::File& file, const std::string& name, const std::vector<T>& values) {
-  h5::Dataset::create(file, name, element_type_of<T>(), {values.size()}, {})
-      .write_all(element_type_of<T>(), values.data());
-}
+using h5::write_vector;
 
 template <class T>
 std::vector<T> read_vector(const h5::File& file, const std::string& name) {

@@ -54,7 +54,6 @@ class CompletionQueue {
 void record(ExecutorStats& stats, const ShardOutcome& o) {
   const double duration = o.end_s - o.start_s;
   stats.shards += 1;
-  stats.items += o.shard.items();
   stats.busy_s += duration;
   stats.longest_shard_s = std::max(stats.longest_shard_s, duration);
   stats.first_start_s =

@@ -30,7 +30,6 @@ struct ShardOutcome {
 
 struct ExecutorStats {
   std::uint64_t shards = 0;
-  std::uint64_t items = 0;
   double busy_s = 0;         // sum of shard durations
   double first_start_s = 0;  // 0 when no shard ran
   double last_end_s = 0;

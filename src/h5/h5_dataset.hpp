@@ -55,4 +55,11 @@ class Dataset {
 
 hid_t native_type(ElementType type);
 
+// Creates `name` as a 1-D dataset holding `values`.
+template <class T>
+void write_vector(const File& file, const std::string& name, const std::vector<T>& values) {
+  Dataset::create(file, name, element_type_of<T>(), {values.size()}, {})
+      .write_all(element_type_of<T>(), values.data());
+}
+
 }  // namespace shardrun::h5

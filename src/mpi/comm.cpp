@@ -59,32 +59,6 @@ std::vector<std::uint64_t> Comm::gather(std::uint64_t value, int root) const {
   return out;
 }
 
-std::vector<Bytes> Comm::gather_bytes(const Bytes& bytes, int root) const {
-  // Sizes travel as int: MPI counts. A rank's blob is its partials, far below 2 GiB.
-  if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
-    throw RuntimeError("partials of one rank exceed 2 GiB");
-  const int mine = static_cast<int>(bytes.size());
-  const bool is_root = rank() == root;
-  std::vector<int> sizes(is_root ? static_cast<std::size_t>(size()) : 0);
-  check(MPI_Gather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, root, comm_), "MPI_Gather");
-  std::vector<int> displs(sizes.size());
-  std::size_t total = 0;
-  for (std::size_t r = 0; r < sizes.size(); ++r) {
-    displs[r] = static_cast<int>(total);
-    total += static_cast<std::size_t>(sizes[r]);
-  }
-  if (total > static_cast<std::size_t>(INT32_MAX))
-    throw RuntimeError("gathered partials exceed 2 GiB");
-  Bytes all(total);
-  check(MPI_Gatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), displs.data(), MPI_BYTE,
-                    root, comm_),
-        "MPI_Gatherv");
-  std::vector<Bytes> out;
-  for (std::size_t r = 0; r < sizes.size(); ++r)
-    out.emplace_back(all.begin() + displs[r], all.begin() + displs[r] + sizes[r]);
-  return out;
-}
-
 std::string Comm::broadcast(const std::string& text, int root) const {
   std::uint64_t length = text.size();
   check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");

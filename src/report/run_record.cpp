@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <type_traits>
 
 #include "h5/h5_dataset.hpp"
 
@@ -25,11 +24,8 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   file.write_attribute("/run", "first_shard_s", r.first_shard_s);
   file.write_attribute("/run", "lower_bound_s", r.lower_bound_s);
   file.write_attribute("/run", "efficiency", r.efficiency);
-  const std::vector<std::uint64_t> dims = {static_cast<std::uint64_t>(r.ranks)};
   auto write = [&](const char* name, const auto& values) {
-    using T = typename std::decay_t<decltype(values)>::value_type;
-    h5::Dataset::create(file, std::string("/run/") + name, element_type_of<T>(), dims, {})
-        .write_all(element_type_of<T>(), values.data());
+    h5::write_vector(file, std::string("/run/") + name, values);
   };
   write("rank_shards", r.rank_shards);
   write("rank_busy_s", r.rank_busy_s);
