@@ -1,4 +1,5 @@
 // The built-in jobs, by name.
+#include "exec.hpp"
 #include "histogram.hpp"
 #include "mandelbrot.hpp"
 #include "shardrun/registry.hpp"
@@ -21,6 +22,10 @@ Registry builtin_registry() {
   registry.add({"mandelbrot",
                 "map job: rows of a Mandelbrot image into the dataset /image (uint16 iterations)",
                 [] { return std::make_unique<jobs::MandelbrotJob>(); }});
+  registry.add({"exec",
+                "task farm: shell commands from --tasks FILE (or --command with --args), with "
+                "timeouts, retries, a joblog and resume",
+                [] { return std::make_unique<jobs::ExecJob>(); }});
   return registry;
 }
 

@@ -1,7 +1,7 @@
 // The job interface: what a job author implements. Three shapes share one
 // engine (see docs/architecture.md): reduce (shard → partial → combined
 // result), map (shard → its slice of output datasets) and tasks (shard → shell
-// commands). This version of the engine runs reduce jobs.
+// commands).
 #pragma once
 
 #include <cstdint>
@@ -104,12 +104,27 @@ class MapJob : public Job {
   virtual void process(ShardContext& ctx, OutputSink& out) const = 0;
 };
 
-// A task job turns each item into one shell command. (Engine support: planned
-// with the task farm.)
+// How the engine runs a task job's commands (see the exec job's --help).
+struct TaskOptions {
+  int slots = 0;               // commands at once per rank; 0: the rank's threads
+  double timeout_s = 0;        // per attempt; 0: none
+  double kill_after_s = 2;     // after the timeout's SIGTERM, SIGKILL to the group
+  int retries = 0;             // further attempts after a failed one
+  bool halt_on_error = false;  // stop the farm at the first task that failed after retries
+  bool retry_failed = false;   // on resume, run tasks that failed in earlier runs again
+  std::string workdir;         // empty: the current directory
+  std::string logdir;          // empty: output discarded; else TASK.out and TASK.err there
+  std::string joblog;          // empty: none; else GNU parallel's joblog format
+};
+
+// A task job turns each item into one shell command, run by /bin/sh -c in a
+// process group of its own. A task succeeds when its command exits 0.
 class TaskJob : public Job {
  public:
   JobShape shape() const final { return JobShape::tasks; }
-  virtual std::string command(std::uint64_t item) const = 0;
+  // The command of item `item` (0-based) when it runs in slot `slot` (1-based).
+  virtual std::string command(std::uint64_t item, int slot) const = 0;
+  virtual const TaskOptions& task_options() const = 0;
 };
 
 }  // namespace shardrun

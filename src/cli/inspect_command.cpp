@@ -9,6 +9,8 @@
 #include "checkpoint/run_lock.hpp"
 #include "cli/commands.hpp"
 #include "h5/h5_error.hpp"
+#include "shardrun/registry.hpp"
+#include "tasks/task_record.hpp"
 
 namespace shardrun::cli {
 namespace {
@@ -24,7 +26,9 @@ std::string when(double unix_seconds) {
 class InspectCommand : public Command {
  public:
   explicit InspectCommand(CLI::App* app) : Command(app) {
-    app->add_option("checkpoint", path_, "Checkpoint file")->required();
+    app->add_option("file", path_, "Checkpoint file, or a task farm's result file")->required();
+    app->add_flag("--joblog", joblog_,
+                  "Print a task farm's attempts in GNU parallel's joblog format and exit");
     app->add_flag("--status", status_,
                   "Print done, resumable, running or failed and exit 0, 75, 75 or 1 (for batch "
                   "scripts: the launcher's exit status cannot say)");
@@ -33,8 +37,32 @@ class InspectCommand : public Command {
   }
   bool needs_mpi() const override { return false; }
 
+  // A task farm's result file: its /tasks records.
+  int inspect_result() {
+    const h5::File file = h5::File::open_read(path_);
+    std::vector<tasks::TaskRecord> records = tasks::read_records(file, "/tasks");
+    if (joblog_) {
+      std::printf("%s", tasks::joblog_text(records).c_str());
+      return kExitOk;
+    }
+    const std::uint64_t count = file.read_u64_attribute("/tasks", "tasks");
+    std::printf("result      %s\njob         %s  %s\n", path_.c_str(),
+                file.read_string_attribute("/run", "job").c_str(),
+                file.read_string_attribute("/run", "parameters").c_str());
+    std::printf("%s", tasks::farm_report(records, count).c_str());
+    return kExitOk;
+  }
+
   int run() override {
     h5::silence_error_printing();
+    if (!status_ && h5::File::is_hdf5(path_)) {
+      bool result_file = false;
+      {
+        const h5::File file = h5::File::open_read(path_);
+        result_file = file.has_link("/tasks") && file.has_link("/run");
+      }
+      if (result_file) return inspect_result();
+    }
     const long holder = RunLock::holder(path_);
     if (holder && !std::filesystem::exists(path_)) {  // started, nothing saved yet
       std::printf(status_ ? "running\n" : "%s: a run (pid %ld) is starting; nothing saved yet\n",
@@ -57,6 +85,18 @@ class InspectCommand : public Command {
       return code;
     }
     const Fingerprint& f = state.fingerprint;
+    const JobInfo* info = builtin_registry().find(f.job);
+    const bool farm = info && info->make()->shape() == JobShape::tasks;
+    std::vector<tasks::TaskRecord> records;
+    if (farm) {
+      tasks::decode_records(state.partials, records);
+      tasks::sort_records(records);
+    }
+    if (joblog_) {
+      if (!farm) throw UsageError(path_ + " is not the checkpoint of a task farm");
+      std::printf("%s", tasks::joblog_text(records).c_str());
+      return kExitOk;
+    }
     std::uint64_t done = 0;
     for (std::uint8_t d : state.done) done += d != 0;
     std::printf("checkpoint  %s (format %llu)\n", path_.c_str(),
@@ -73,6 +113,7 @@ class InspectCommand : public Command {
     std::printf("progress    %llu/%llu shards done (%.1f%%)\n",
                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(f.shards),
                 f.shards ? 100.0 * static_cast<double>(done) / static_cast<double>(f.shards) : 0.0);
+    if (farm) std::printf("%s", tasks::farm_report(records, f.items).c_str());
     std::printf("status      %s%s\n", status.c_str(),
                 holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
     std::printf("runs        #  %-19s  %-19s  %-19s  ranks threads  how\n", "started", "last saved",
@@ -101,13 +142,16 @@ class InspectCommand : public Command {
  private:
   std::string path_;
   bool status_ = false;
+  bool joblog_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<Command> setup_inspect(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
-      "inspect", "Show a checkpoint: job, progress, runs, speeds; --status for scripts");
+      "inspect",
+      "Show a checkpoint (job, progress, runs, speeds; a task farm's tasks) or a task farm's "
+      "result file; --status for scripts");
   return std::make_unique<InspectCommand>(sub);
 }
 

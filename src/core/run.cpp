@@ -45,6 +45,7 @@ struct Setup {
   std::unique_ptr<ShapeRunner> runner;
   std::unique_ptr<CheckpointSession> checkpoint;  // rank 0 of a checkpointed run
   std::vector<std::uint64_t> todo;                // shard ids still to run, in order
+  std::vector<std::uint8_t> resumed_done;         // rank 0: the checkpoint's done set, as resumed
   bool complete = false;                          // the checkpoint says: nothing to do
   io::ResultFile::Working output;
 };
@@ -72,7 +73,7 @@ std::string host_name() {
 void resume(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
             Setup& setup) {
   std::string done;  // one byte per shard, from rank 0
-  std::string weights, complete, output_exists, failed;
+  std::string weights, complete, output_exists, failed, items;
   std::exception_ptr error;
   if (comm.rank() == 0) {
     error = attempt([&] {
@@ -95,6 +96,21 @@ void resume(const std::string& name, Job& job, const RunOptions& options, const 
       const CheckpointState& state = setup.checkpoint->state();
       done.assign(state.done.begin(), state.done.end());
       complete = state.complete ? "1" : "";
+      // Items to run again in shards already done (a task farm's --retry-failed).
+      items = setup.runner->resume_items(state.partials);
+      if (!items.empty())
+        for (std::uint64_t id = 0; id < setup.plan->count(); ++id) {
+          const Shard shard = setup.plan->shard(id);
+          if (done[id] &&
+              std::any_of(items.begin() + static_cast<std::ptrdiff_t>(shard.begin),
+                          items.begin() + static_cast<std::ptrdiff_t>(shard.end), [](char c) {
+                            return static_cast<std::uint8_t>(c) != ShapeRunner::kSkipItem;
+                          })) {
+            done[id] = 0;
+            complete.clear();
+          }
+        }
+      setup.resumed_done.assign(done.begin(), done.end());
       // Initial blocks sized by the speeds the last run measured on as many ranks.
       const auto& runs = state.runs;
       if (options.weights.empty() && runs.size() >= 2) {
@@ -129,6 +145,7 @@ void resume(const std::string& name, Job& job, const RunOptions& options, const 
   setup.complete = !comm.broadcast(complete).empty();
   weights = comm.broadcast(weights);
   output_exists = comm.broadcast(output_exists);
+  setup.runner->set_resume_items(comm.broadcast(items));
   if (!weights.empty()) setup.weights = parse_weights(weights, comm.size());
   setup.todo.clear();
   for (std::uint64_t id = 0; id < setup.plan->count(); ++id)
@@ -143,6 +160,9 @@ void resume(const std::string& name, Job& job, const RunOptions& options, const 
 Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
   Setup setup;
   setup.threads = options.threads > 0 ? options.threads : default_threads();
+  if (const auto* tasks = dynamic_cast<const TaskJob*>(&job);
+      tasks && tasks->task_options().slots > 0)
+    setup.threads = tasks->task_options().slots;
   const auto& strategies = balance_strategies();
   if (std::find(strategies.begin(), strategies.end(), options.balance) == strategies.end())
     throw UsageError("--balance: unknown strategy '" + options.balance + "'");
@@ -171,7 +191,7 @@ Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
   setup.plan.emplace(items, options.plan, default_shard_items);
   if (options.balance == "steal" && setup.plan->count() >= StealSource::kMaxShards)
     throw UsageError("--balance steal: at most 2^32-1 shards; use fewer (--shards)");
-  setup.runner = make_shape_runner(job, setup.plan->count());
+  setup.runner = make_shape_runner(job, setup.plan->count(), items, comm.rank());
   job.setup_rank(comm.rank(), comm.size());
   return setup;
 }
@@ -249,7 +269,7 @@ Execution execute(const Job& job, Setup& setup, io::ResultFile& output, DoneLedg
   };
   bool stop = false, stop_sent = false;
   auto watch = [&] {  // every tick, on every rank
-    if (StopSignals::received() && !stop_sent) {
+    if ((StopSignals::received() || setup.runner->halt_requested()) && !stop_sent) {
       counters.fetch_add(0, kStop, 1);
       stop_sent = true;
     }
@@ -287,7 +307,9 @@ Execution execute(const Job& job, Setup& setup, io::ResultFile& output, DoneLedg
     const bool checkpointing = !options.checkpoint.empty();
     hooks.tick_interval =
         std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
-    hooks.stop_requested = [&] { return stop || StopSignals::received(); };
+    hooks.stop_requested = [&] {
+      return stop || StopSignals::received() || setup.runner->halt_requested();
+    };
     hooks.stop_timeout_s = options.stop_timeout_s;
     out.stats =
         Executor(setup.threads)
@@ -342,7 +364,7 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
                                 options.checkpoint.empty() ? 1e30 : options.checkpoint_every_s / 2;
                             ledger.emplace(comm, plan.count(), *setup.runner, send_every);
                             if (root && setup.checkpoint && setup.checkpoint->resumed()) {
-                              ledger->preload(setup.checkpoint->state().done,
+                              ledger->preload(setup.resumed_done,
                                               setup.checkpoint->state().shard_seconds);
                               setup.runner->add_delta(setup.checkpoint->state().partials);
                             }
@@ -357,6 +379,14 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
   }
   const bool stopped = comm.max(run.stats.stopped ? 1.0 : 0.0) > 0;
   const bool abandoned = comm.max(static_cast<double>(run.stats.abandoned)) > 0;
+  // A task farm halted by a failed task finishes with what it has (exit 3).
+  const bool halted = comm.max(setup.runner->halt_requested() ? 1.0 : 0.0) > 0;
+  // Shards still running on worker threads: end them, exit without unwinding.
+  auto end_run = [&](int status) {
+    if (!abandoned) return status;
+    setup.runner->abandon();
+    mpi::finalize_and_exit(status);
+  };
 
   RunRecord record;
   if (int status = settle(comm, attempt([&] { ledger->finish(); }))) return status;
@@ -386,7 +416,7 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
   }
 
   const bool all_done = comm.max(root && ledger->done_count() == plan.count() ? 1.0 : 0.0) > 0;
-  if (stopped && !all_done) {
+  if (stopped && !all_done && !halted) {
     std::exception_ptr error = attempt([&] { output->close_collective(); });
     if (root) {
       const int signo = StopSignals::received();
@@ -405,12 +435,12 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
     }
     // 75 promises a resume; without a checkpoint there is nothing to resume.
     const int stopped_status = options.checkpoint.empty() ? kExitRuntimeError : kExitStopped;
-    if (int status = settle(comm, error)) return status;
-    if (abandoned) mpi::finalize_and_exit(stopped_status);  // shards still run on worker threads
-    return stopped_status;
+    if (int status = settle(comm, error)) return end_run(status);
+    return end_run(stopped_status);
   }
 
   std::exception_ptr error = attempt([&] { output->close_collective(); });
+  int result_status = kExitOk;
   if (root && !error) {
     error = attempt([&] {
       output->reopen();
@@ -418,14 +448,20 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
       record.wall_s = wall_seconds() - started;
       write_run_record(output->file(), record);
       output->commit();
-      if (setup.checkpoint)
+      result_status = result.exit_status;
+      // Failed tasks keep the job open: a rerun with --retry-failed runs them again.
+      if (setup.checkpoint && result_status != kExitOk)
+        setup.checkpoint->save(*ledger, *setup.runner, "failed: " + result.summary,
+                               record.rank_speed);
+      else if (setup.checkpoint)
         setup.checkpoint->complete(*ledger, *setup.runner, record.rank_speed,
                                    options.checkpoint_keep);
       std::printf("%s", format_summary(record, result.summary, result.digest).c_str());
       std::fflush(stdout);
     });
   }
-  return settle(comm, error);
+  if (int status = settle(comm, error)) return end_run(status);
+  return end_run(static_cast<int>(comm.max(static_cast<double>(result_status))));
 }
 
 }  // namespace shardrun

@@ -6,6 +6,7 @@
 
 #include "core/partial_store.hpp"
 #include "report/run_record.hpp"
+#include "tasks/task_runner.hpp"
 
 namespace shardrun {
 namespace {
@@ -117,11 +118,12 @@ class MapRunner : public ShapeRunner {
 
 }  // namespace
 
-std::unique_ptr<ShapeRunner> make_shape_runner(Job& job, std::uint64_t shard_count) {
+std::unique_ptr<ShapeRunner> make_shape_runner(Job& job, std::uint64_t shard_count,
+                                               std::uint64_t items, int rank) {
   if (auto* reduce = dynamic_cast<ReduceJob*>(&job))
     return std::make_unique<ReduceRunner>(*reduce, shard_count);
   if (auto* map = dynamic_cast<MapJob*>(&job)) return std::make_unique<MapRunner>(*map);
-  throw UsageError("task jobs do not run in this version");
+  return std::make_unique<tasks::TaskRunner>(dynamic_cast<TaskJob&>(job), items, rank);
 }
 
 }  // namespace shardrun

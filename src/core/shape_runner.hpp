@@ -16,6 +16,7 @@ namespace shardrun {
 struct JobResult {
   std::string summary;  // one line from the job
   std::string digest;   // of the combined result, when there is one
+  int exit_status = 0;  // kExitTasksFailed when tasks failed
 };
 
 // Rank 0 holds the run's combined state (a reduce job's folded partials);
@@ -36,10 +37,27 @@ class ShapeRunner {
   // Rank 0: everything gathered so far, as add_delta() takes it back.
   virtual Bytes save() const { return {}; }
   // Rank 0, with every shard in and the output file reopened: the results.
+  // A task farm halted by a failure finishes with shards missing.
   virtual JobResult finish(io::ResultFile& output) = 0;
+
+  // Rank 0, resuming: per item, 0 to run it, kSkipItem to skip it, k to run
+  // it after k earlier attempts; empty when the shape keeps no per-item state
+  // (a done shard is then simply done). Shards holding an item to run are run
+  // again.
+  static constexpr std::uint8_t kSkipItem = 255;
+  virtual std::string resume_items(std::span<const std::byte> saved) const {
+    (void)saved;
+    return {};
+  }
+  // Every rank, resuming: rank 0's resume_items().
+  virtual void set_resume_items(std::string items) { (void)items; }
+  // Any thread: the job asks to stop taking shards (a task farm's --halt-on-error).
+  virtual bool halt_requested() const { return false; }
+  // Main thread, before the process exits with shards still running.
+  virtual void abandon() {}
 };
 
-// Throws UsageError for a shape this version cannot run.
-std::unique_ptr<ShapeRunner> make_shape_runner(Job& job, std::uint64_t shard_count);
+std::unique_ptr<ShapeRunner> make_shape_runner(Job& job, std::uint64_t shard_count,
+                                               std::uint64_t items, int rank);
 
 }  // namespace shardrun

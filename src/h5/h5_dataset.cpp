@@ -210,4 +210,54 @@ void Dataset::read_all(ElementType type, void* out) const {
                "cannot read " + name_);
 }
 
+namespace {
+
+Handle utf8_string_type() {
+  Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  check_status(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
+  check_status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
+  return type;
+}
+
+}  // namespace
+
+void write_strings(const File& file, const std::string& name,
+                   const std::vector<std::string>& values) {
+  Lock lock(library_mutex());
+  const Handle type = utf8_string_type();
+  const hsize_t dims[1] = {values.size()};
+  Handle space(check(H5Screate_simple(1, dims, nullptr), "cannot make the dataspace of " + name),
+               H5Sclose);
+  Handle set(check(H5Dcreate2(file.id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT),
+                   "cannot create " + name + " in " + file.path()),
+             H5Dclose);
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const std::string& v : values) pointers.push_back(v.c_str());
+  if (!values.empty())
+    check_status(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                 "cannot write " + name);
+}
+
+std::vector<std::string> read_strings(const File& file, const std::string& name) {
+  Lock lock(library_mutex());
+  Handle set(check(H5Dopen2(file.id(), name.c_str(), H5P_DEFAULT),
+                   "cannot open dataset " + name + " in " + file.path()),
+             H5Dclose);
+  Handle space(check(H5Dget_space(set.get()), "H5Dget_space"), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) throw Error("cannot read the size of " + name);
+  const Handle type = utf8_string_type();
+  std::vector<char*> pointers(static_cast<std::size_t>(count), nullptr);
+  if (!pointers.empty())
+    check_status(H5Dread(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                 name + " is not a dataset of strings");
+  std::vector<std::string> values;
+  values.reserve(pointers.size());
+  for (const char* p : pointers) values.emplace_back(p ? p : "");
+  if (!pointers.empty()) H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  return values;
+}
+
 }  // namespace shardrun::h5

@@ -62,4 +62,10 @@ void write_vector(const File& file, const std::string& name, const std::vector<T
       .write_all(element_type_of<T>(), values.data());
 }
 
+// Creates `name` as a 1-D dataset of variable-length UTF-8 strings (h5py
+// reads them as str or bytes), and reads one back.
+void write_strings(const File& file, const std::string& name,
+                   const std::vector<std::string>& values);
+std::vector<std::string> read_strings(const File& file, const std::string& name);
+
 }  // namespace shardrun::h5
