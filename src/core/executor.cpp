@@ -4,6 +4,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -23,6 +24,7 @@ namespace {
 struct Finished {
   ShardOutcome outcome;
   std::exception_ptr error;
+  bool skipped = false;  // queued when the stop came: not run, not done
 };
 
 // Workers push finished shards; the main thread pops them, waking at least
@@ -74,6 +76,9 @@ ExecutorStats Executor::run(ShardSource& source,
   // purpose when shards are abandoned: they still run in it.
   auto* arena = new tbb::task_arena(threads_, 0);
   auto done = std::make_shared<CompletionQueue>();
+  // Set at a stop: shards still queued then are skipped (a task farm must not
+  // start commands it is about to abandon).
+  auto stopping = std::make_shared<std::atomic<bool>>(false);
   ExecutorStats stats;
   std::exception_ptr first_error;
   std::uint64_t in_flight = 0;
@@ -91,6 +96,7 @@ ExecutorStats Executor::run(ShardSource& source,
     try {
       if (!stop_deadline && hooks.stop_requested()) {
         stats.stopped = true;
+        *stopping = true;
         stop_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(hooks.stop_timeout_s));
       }
@@ -105,9 +111,14 @@ ExecutorStats Executor::run(ShardSource& source,
         idle_pause = std::chrono::microseconds(20);
         for (std::uint64_t position = range->begin; position < range->end; ++position) {
           ++in_flight;
-          arena->enqueue([work = hooks.work, done, shard = shard_at(position)] {
+          arena->enqueue([work = hooks.work, done, stopping, shard = shard_at(position)] {
             Finished f;
             f.outcome.shard = shard;
+            if (*stopping) {
+              f.skipped = true;
+              done->push(std::move(f));
+              return;
+            }
             f.outcome.start_s = wall_seconds();
             try {
               f.outcome.output = work(shard);
@@ -133,7 +144,9 @@ ExecutorStats Executor::run(ShardSource& source,
       } else if (std::optional<Finished> finished = done->pop(std::min<std::chrono::microseconds>(
                      hooks.tick_interval, std::chrono::milliseconds(50)))) {
         --in_flight;
-        if (finished->error) {
+        if (finished->skipped) {
+          // not run: stays to do for the resume
+        } else if (finished->error) {
           if (!first_error) first_error = finished->error;
         } else if (!first_error) {
           record(stats, finished->outcome);

@@ -62,7 +62,8 @@ struct ExecutorHooks {
 // to abandon (so other ranks do not wait for this one), and is rethrown once
 // the shards in flight have finished.
 //
-// After a stop request the loop waits stop_timeout_s for shards in flight,
+// After a stop request, shards queued but not started are skipped (they stay
+// to do); the loop waits stop_timeout_s for shards running,
 // then returns with them still running (stats.abandoned): their work function
 // and what it references must then outlive the process's last instant (the
 // caller exits without unwinding).

@@ -64,7 +64,9 @@ std::unique_ptr<ShardOutput> TaskRunner::process(ShardContext& context) {
   const Shard& shard = context.shard();
   for (std::uint64_t item = shard.begin; item < shard.end; ++item) {
     const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
-    if (before == kSkipItem) continue;
+    // Skipped: done before, or the farm is halting (an item without a record
+    // counts as not run, and a resume runs it).
+    if (before == kSkipItem || halted_) continue;
     bool ok = false;
     for (int i = 0; i <= options_.retries && !ok; ++i) {
       const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
