@@ -12,6 +12,7 @@ packages=(
   libgtest-dev                       # GoogleTest: unit and MPI tests
   python3-h5py python3-numpy         # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
+  parallel                           # GNU parallel: the task farm benchmark's baseline
 )
 
 missing=()

@@ -57,9 +57,11 @@ class InspectCommand : public Command {
     h5::silence_error_printing();
     if (!status_ && h5::File::is_hdf5(path_)) {
       bool result_file = false;
-      {
+      try {
         const h5::File file = h5::File::open_read(path_);
         result_file = file.has_link("/tasks") && file.has_link("/run");
+      } catch (const RuntimeError&) {
+        // unreadable: read_checkpoint below says why, as a usage error
       }
       if (result_file) return inspect_result();
     }

@@ -553,7 +553,7 @@ class Help(Base):
     def test_jobs_lists_one_line_each(self):
         r = self.ok(["jobs"])
         names = [line.split()[0] for line in r.stdout.splitlines()]
-        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot"])
+        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot", "exec"])
 
     def test_no_command_is_a_usage_error(self):
         r = run([])

@@ -129,7 +129,7 @@ TEST_F(Commands, TimeoutEndsTheGroupWithTermThenKill) {
 
 TEST_F(Commands, OwnProcessGroupAndEnvironment) {
   env.push_back("SHARDRUN_TASK=9");
-  ASSERT_TRUE(run("echo $SHARDRUN_TASK $(ps -o pgid= -p $$) $$").succeeded());
+  ASSERT_TRUE(run("echo $SHARDRUN_TASK $(cut -d' ' -f5 /proc/$$/stat) $$").succeeded());
   int task = 0, pgid = 0, pid = 0;
   ASSERT_EQ(std::sscanf(output().c_str(), "%d %d %d", &task, &pgid, &pid), 3);
   EXPECT_EQ(task, 9);
