@@ -90,6 +90,11 @@ void LiveGroups::remove(pid_t group) {
   groups_.erase(group);
 }
 
+std::size_t LiveGroups::size() {
+  std::lock_guard lock(mutex_);
+  return groups_.size();
+}
+
 void LiveGroups::terminate_all(double grace_s) {
   {
     std::lock_guard lock(mutex_);

@@ -38,6 +38,7 @@ class LiveGroups {
  public:
   void add(pid_t group);
   void remove(pid_t group);
+  std::size_t size();
   // SIGTERM to every live group, SIGKILL to those still alive after grace_s.
   void terminate_all(double grace_s);
 

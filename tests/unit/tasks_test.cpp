@@ -139,7 +139,7 @@ TEST_F(Commands, OwnProcessGroupAndEnvironment) {
 
 TEST_F(Commands, TerminateAllEndsRunningGroups) {
   std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    while (live.size() == 0) std::this_thread::yield();  // the command has started
     live.terminate_all(1.0);
   });
   const CommandResult r = run("sleep 30");
