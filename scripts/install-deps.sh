@@ -13,6 +13,7 @@ packages=(
   python3-h5py python3-numpy         # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
   parallel                           # GNU parallel: the task farm benchmark's baseline
+  slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
 )
 
 missing=()

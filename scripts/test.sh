@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build (Release, with tests),
-# run unit, MPI (1-4 ranks) and end-to-end tests; then the same suite again on
+# run unit, MPI (1-4 ranks), end-to-end and Slurm tests (a single-node Slurm
+# started by scripts/slurm-start.sh); then the same suite again on
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (skip with
 # SHARDRUN_SKIP_SANITIZE=1).
 set -euo pipefail
@@ -13,6 +14,8 @@ if [ "${SHARDRUN_SKIP_SANITIZE:-0}" != 1 ]; then
   BUILD_DIR=build-sanitize scripts/build.sh -DSHARDRUN_BUILD_TESTS=ON -DSHARDRUN_SANITIZE=ON \
     -DSHARDRUN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
   # Open MPI keeps memory until exit by design: leak reports would be its, not ours.
+  # The Slurm tests (label slurm) exercise the batch templates, not new C++
+  # paths: they run once, in the Release stage.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-sanitize --output-on-failure
+    ctest --test-dir build-sanitize --output-on-failure --label-exclude slurm
 fi

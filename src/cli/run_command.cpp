@@ -76,6 +76,13 @@ class RunCommand : public Command {
                    "they are abandoned and the final checkpoint is written (exit 75)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    sub.add_option("--stop-before", options_.stop_before_s,
+                   "With --checkpoint, when the batch job's end time is known "
+                   "($SLURM_JOB_END_TIME or $SHARDRUN_END_TIME, Unix seconds): stop and "
+                   "checkpoint (exit 75) this many seconds before it, if the job has longer "
+                   "than that left at the start; 0: never")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
   }
 
   struct Entry {

@@ -19,6 +19,7 @@
 #include "checkpoint/stop_signals.hpp"
 #include "core/done_ledger.hpp"
 #include "core/executor.hpp"
+#include "core/job_end_time.hpp"
 #include "core/shape_runner.hpp"
 #include "core/shard_contexts.hpp"
 #include "core/shard_plan.hpp"
@@ -256,7 +257,8 @@ struct Execution {
 // checkpoints; every rank streams what it finished to rank 0 and watches for
 // a stop (a signal on any rank).
 Execution execute(const Job& job, Setup& setup, io::ResultFile& output, DoneLedger& ledger,
-                  const RunOptions& options, const mpi::Comm& comm, double started) {
+                  const RunOptions& options, const mpi::Comm& comm, double started,
+                  std::optional<double> stop_at) {
   const bool root = comm.rank() == 0;
   Progress progress(root ? choose_progress_mode(options.quiet) : ProgressMode::off,
                     options.progress_every_s);
@@ -269,7 +271,8 @@ Execution execute(const Job& job, Setup& setup, io::ResultFile& output, DoneLedg
   };
   bool stop = false, stop_sent = false;
   auto watch = [&] {  // every tick, on every rank
-    if ((StopSignals::received() || setup.runner->halt_requested()) && !stop_sent) {
+    const bool time_up = stop_at && wall_seconds() >= *stop_at;
+    if ((StopSignals::received() || setup.runner->halt_requested() || time_up) && !stop_sent) {
       counters.fetch_add(0, kStop, 1);
       stop_sent = true;
     }
@@ -371,7 +374,13 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
                           })))
     return status;
 
-  Execution run = execute(job, setup, *output, *ledger, options, comm, started);
+  // Rank 0 stops the job --stop-before seconds before the batch job's end.
+  std::optional<double> stop_at;
+  if (const auto end = job_end_time(); root && end && !options.checkpoint.empty() &&
+                                       options.stop_before_s > 0 &&
+                                       *end - started > options.stop_before_s)
+    stop_at = *end - options.stop_before_s;
+  Execution run = execute(job, setup, *output, *ledger, options, comm, started, stop_at);
   if (const auto failure = settle_error(comm, run.error)) {
     if (root && setup.checkpoint)  // keep what is done, and say how this run ended
       setup.checkpoint->save(*ledger, *setup.runner, "failed: " + failure->message);
@@ -420,8 +429,10 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
     std::exception_ptr error = attempt([&] { output->close_collective(); });
     if (root) {
       const int signo = StopSignals::received();
-      const std::string how =
-          signo ? std::string("stopped (") + sigabbrev_np(signo) + ")" : std::string("stopped");
+      const bool time_up = stop_at && wall_seconds() >= *stop_at;
+      const std::string how = signo     ? std::string("stopped (") + sigabbrev_np(signo) + ")"
+                              : time_up ? std::string("stopped (job end time near)")
+                                        : std::string("stopped");
       if (setup.checkpoint) {
         if (!setup.checkpoint->save(*ledger, *setup.runner, how, record.rank_speed) && !error)
           error = std::make_exception_ptr(RuntimeError("stopped, but the final checkpoint failed"));

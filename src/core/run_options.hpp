@@ -21,6 +21,7 @@ struct RunOptions {
   bool restart = false;            // --restart: discard an existing checkpoint
   bool checkpoint_keep = true;     // --checkpoint-keep yes|no, once the job is complete
   double stop_timeout_s = 0.5;     // --stop-timeout: grace for shards in flight at a stop
+  double stop_before_s = 60;       // --stop-before: stop this long before the job's end time
 };
 
 }  // namespace shardrun

@@ -58,6 +58,15 @@ def shardrun_processes():
     return pids
 
 
+def alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -267,12 +276,6 @@ class Signals(Base):
         self.assertTrue(ranks)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-        def alive(pid):
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-            except OSError:
-                return False
         self.assertTrue(wait_until(lambda: not any(alive(p) for p in ranks), 5), "a rank outlived mpirun")
         self.resume_and_compare(out, ckpt, ranks=2)
 

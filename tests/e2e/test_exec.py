@@ -18,18 +18,9 @@ import unittest
 
 import h5py
 
-from test_checkpoint import ENV, SHARDRUN, mpirun, session_processes, wait_until
+from test_checkpoint import ENV, SHARDRUN, alive, mpirun, session_processes, wait_until
 
 RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "4242")))
-
-
-def alive(pid):
-    """True while pid exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class FarmBase(unittest.TestCase):

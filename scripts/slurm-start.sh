@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Starts a single-node Slurm on this machine, for tests and for trying the
+# sbatch templates: munged, slurmctld and slurmd on 127.0.0.1, no systemd, no
+# cgroups. Run as root on Debian 12; installs slurm-wlm and munge if missing.
+# Writes /etc/slurm/slurm.conf (refusing to replace one it did not write) and
+# keeps state and logs in $SHARDRUN_SLURM_DIR (default /var/tmp/shardrun-slurm).
+# Returns once the node is idle. scripts/slurm-stop.sh stops it all.
+set -euo pipefail
+
+dir=${SHARDRUN_SLURM_DIR:-/var/tmp/shardrun-slurm}
+conf=/etc/slurm/slurm.conf
+marker="# written by shardrun scripts/slurm-start.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "slurm-start: run as root" >&2
+  exit 1
+fi
+missing=()
+for p in slurm-wlm munge; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "slurm-start: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ -f "$conf" ] && ! grep -qF "$marker" "$conf"; then
+  echo "slurm-start: $conf exists and was not written by this script; not touching it" >&2
+  exit 1
+fi
+
+# munge: the key the package made, the daemon as the munge user.
+if ! munge -n </dev/null >/dev/null 2>&1; then
+  install -d -o munge -g munge -m 0755 /run/munge
+  [ -s /etc/munge/munge.key ] || runuser -u munge -- mungekey --create
+  runuser -u munge -- /usr/sbin/munged
+fi
+for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+munge -n </dev/null | unmunge >/dev/null
+
+mkdir -p "$dir/spool" "$dir/state" "$dir/log"
+node=$(hostname -s)
+# The node as slurmd sees it (CPUs, sockets, memory), on the loopback address.
+hardware=$(slurmd -C | head -1 | sed "s/^NodeName=[^ ]*/NodeName=$node/")
+cat >"$conf" <<CONF
+$marker
+ClusterName=shardrun
+SlurmctldHost=$node(127.0.0.1)
+SlurmUser=root
+AuthType=auth/munge
+# Credentials expire after 10 s, so a requeued job starts again after ~11 s.
+AuthInfo=cred_expire=10
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+JobRequeue=1
+ReturnToService=2
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmdSpoolDir=$dir/spool
+StateSaveLocation=$dir/state
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+$hardware NodeAddr=127.0.0.1 State=UNKNOWN
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+CONF
+
+pgrep -x slurmctld >/dev/null || slurmctld -c >"$dir/log/slurmctld.out" 2>&1
+pgrep -x slurmd >/dev/null || slurmd >"$dir/log/slurmd.out" 2>&1
+for _ in $(seq 100); do
+  state=$(sinfo -h -n "$node" -o %T 2>/dev/null || true)
+  case "$state" in
+    idle | mixed | allocated) echo "slurm-start: node $node is $state (config $conf, logs $dir/log)"; exit 0 ;;
+  esac
+  sleep 0.2
+done
+echo "slurm-start: node $node did not become idle (state '${state:-none}'); see $dir/log" >&2
+exit 1
