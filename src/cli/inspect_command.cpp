@@ -87,7 +87,8 @@ class InspectCommand : public Command {
       return code;
     }
     const Fingerprint& f = state.fingerprint;
-    const JobInfo* info = builtin_registry().find(f.job);
+    const Registry registry = builtin_registry();
+    const JobInfo* info = registry.find(f.job);
     const bool farm = info && info->make()->shape() == JobShape::tasks;
     std::vector<tasks::TaskRecord> records;
     if (farm) {
