@@ -5,6 +5,7 @@
 #include "shardrun/registry.hpp"
 #include "stats.hpp"
 #include "synthetic.hpp"
+#include "wordcount.hpp"
 
 namespace shardrun {
 
@@ -22,6 +23,9 @@ Registry builtin_registry() {
   registry.add({"mandelbrot",
                 "map job: rows of a Mandelbrot image into the dataset /image (uint16 iterations)",
                 [] { return std::make_unique<jobs::MandelbrotJob>(); }});
+  registry.add({"wordcount",
+                "how often each word occurs in text files (--input files or directories)",
+                [] { return std::make_unique<jobs::WordcountJob>(); }});
   registry.add({"exec",
                 "task farm: shell commands from --tasks FILE (or --command with --args), with "
                 "timeouts, retries, a joblog and resume",

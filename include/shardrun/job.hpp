@@ -29,6 +29,7 @@ struct DatasetDomain {
 struct IndexDomain {
   std::uint64_t items = 0;
   std::uint64_t default_shard_items = 1;  // the job's choice of shard size
+  double bytes_per_item = 0;  // input bytes an item stands for (progress in GB/s); 0: none
 };
 using DomainSpec = std::variant<DatasetDomain, IndexDomain>;
 

@@ -16,6 +16,8 @@ class ResultWriter {
   virtual ~ResultWriter() = default;
   virtual void write(const std::string& name, ElementType type, const void* data,
                      const std::vector<std::uint64_t>& dims) = 0;
+  // A 1-D dataset of variable-length UTF-8 strings (h5py reads str or bytes).
+  virtual void write_strings(const std::string& name, const std::vector<std::string>& values) = 0;
 
   template <class T>
   void write(const std::string& name, std::span<const T> values,

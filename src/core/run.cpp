@@ -185,6 +185,7 @@ Setup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
     const auto& index = std::get<IndexDomain>(domain);
     items = index.items;
     default_shard_items = index.default_shard_items;
+    setup.item_bytes = static_cast<std::uint64_t>(index.bytes_per_item);
   }
   if (comm.rank() == 0) io::check_output_path(options.output, "--output", input_file);
   if (comm.rank() == 0 && !options.checkpoint.empty())

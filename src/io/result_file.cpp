@@ -86,6 +86,10 @@ void ResultFile::write(const std::string& name, ElementType type, const void* da
   h5::Dataset::create(*file_, name, type, dims, {}).write_all(type, data);
 }
 
+void ResultFile::write_strings(const std::string& name, const std::vector<std::string>& values) {
+  h5::write_strings(*file_, name, values);
+}
+
 void ResultFile::commit() {
   file_->close();
   file_.reset();

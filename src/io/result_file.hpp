@@ -53,6 +53,7 @@ class ResultFile : public ResultWriter {
   using ResultWriter::write;
   void write(const std::string& name, ElementType type, const void* data,
              const std::vector<std::uint64_t>& dims) override;
+  void write_strings(const std::string& name, const std::vector<std::string>& values) override;
   h5::File& file() { return *file_; }
   const std::string& path() const { return path_; }  // the final name
   const std::string& working_path() const { return working_.path; }
