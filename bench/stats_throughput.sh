@@ -62,13 +62,17 @@ BUILD=${BUILD_DIR:-build}
 SHARDRUN=$BUILD/shardrun
 READ_CEILING=$BUILD/bench/read_ceiling
 NAIVE_SUM=$BUILD/bench/naive_sum
-for tool in "$SHARDRUN" "$READ_CEILING" "$NAIVE_SUM"; do
+MEM_CEILING=$BUILD/bench/mem_ceiling
+DASK_STATS=$ROOT/bench/dask_stats.py
+for tool in "$SHARDRUN" "$READ_CEILING" "$NAIVE_SUM" "$MEM_CEILING"; do
   [[ -x $tool ]] || die "$tool not found: build it (cmake --build $BUILD --target shardrun read_ceiling naive_sum)"
 done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian: apt-get install time)"
 PYTHON=/usr/bin/python3
 "$PYTHON" -c 'import h5py' 2>/dev/null ||
   die "$PYTHON with h5py is needed to read shardrun's /run record (Debian: python3-h5py)"
+"$PYTHON" -c 'import dask.array' 2>/dev/null ||
+  die "$PYTHON with dask is needed for the dask.array peer (Debian: python3-dask)"
 command -v mpirun >/dev/null || die "mpirun not found"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
@@ -193,6 +197,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
   run_helper ceiling_1t read_ceiling 1 "$rep" "$READ_CEILING" "$DATA:/x" 1
   run_helper ceiling_2t read_ceiling 2 "$rep" "$READ_CEILING" "$DATA:/x" 2
   run_helper naive naive_sum 1 "$rep" "$NAIVE_SUM" "$DATA:/x"
+  run_helper memory_1t mem_ceiling 1 "$rep" "$MEM_CEILING" "$BYTES" 1
+  run_helper memory_2t mem_ceiling 2 "$rep" "$MEM_CEILING" "$BYTES" 2
+  run_helper dask_2t dask 2 "$rep" "$PYTHON" "$DASK_STATS" "$DATA:/x" 2
   run_shardrun shardrun_1x1 1 1 "$rep"
   run_shardrun shardrun_1x2 1 2 "$rep"
   run_shardrun shardrun_2x1 2 1 "$rep"
@@ -223,7 +230,7 @@ study, rows, reps, nbytes = env["STUDY"], int(env["ROWS"]), int(env["REPS"]), in
 cores, model = int(env["CORES"]), env["MODEL"]
 results, quick = env["RESULTS"], env["QUICK"] == "1"
 RSS_LIMIT_MIB = 512
-CEILING_TARGET, NAIVE_TARGET = 0.85, 1.7
+CEILING_TARGET, NAIVE_TARGET, DASK_TARGET = 0.85, 1.7, 5.0
 
 runs = []  # dicts: case, tool, ranks, threads, rep, seconds, gbps, rss_mib (list per rank)
 with open(env["RAW"]) as f:
@@ -259,11 +266,15 @@ with open(os.path.join(results, "stats_throughput_rss.csv"), "w", newline="") as
             for rank, mib in enumerate(r["rss_mib"]):
                 w.writerow([study, r["case"], r["rep"], rank, f"{mib:.1f}"])
 
-cases = ["ceiling_1t", "ceiling_2t", "naive", "shardrun_1x1", "shardrun_1x2", "shardrun_2x1"]
+cases = ["ceiling_1t", "ceiling_2t", "memory_1t", "memory_2t", "naive", "dask_2t",
+         "shardrun_1x1", "shardrun_1x2", "shardrun_2x1"]
 labels = {
     "ceiling_1t": "read ceiling, 1 thread (pread)",
     "ceiling_2t": "read ceiling, 2 threads (pread)",
     "naive": "naive: 1 thread, HDF5 read + sum",
+    "memory_1t": "memory ceiling, 1 thread (sum of an in-memory array)",
+    "memory_2t": "memory ceiling, 2 threads (sum of an in-memory array)",
+    "dask_2t": "dask.array over h5py, same statistics, 2 threads",
     "shardrun_1x1": "shardrun stats, 1 rank x 1 thread",
     "shardrun_1x2": "shardrun stats, 1 rank x 2 threads",
     "shardrun_2x1": "shardrun stats, 2 ranks x 1 thread",
@@ -293,7 +304,7 @@ add(f"- Command: `{env['COMMAND_LINE']}`")
 add(f"- Dataset: `{env['DATA']}:/x`, {rows:,} float64 values = {nbytes:,} bytes "
     f"({nbytes / 2**30:.2f} GiB), contiguous, `shardrun gen --dist normal --seed 7`; "
     f"page-cache resident {env['CACHED_BEFORE']} % after warming, {env['CACHED_AFTER']} % at the end")
-add(f"- Repetitions: {reps}; every repetition runs the six cases in the order of the table, "
+add(f"- Repetitions: {reps}; every repetition runs the cases in the order of the table, "
     "so slow drift in the machine affects all cases alike")
 add("- GB/s = 10^9 bytes/s of the dataset. shardrun: bytes / makespan (first shard start to "
     "last shard end over all ranks; the `/run` record of its output), excluding process and MPI "
@@ -336,6 +347,9 @@ ratio_row("shardrun 2x1 / read ceiling 2 threads", "shardrun_2x1", "ceiling_2t",
 ratio_row("shardrun 1x1 / read ceiling 1 thread", "shardrun_1x1", "ceiling_1t", None)
 ratio_row("shardrun 1x2 / naive", "shardrun_1x2", "naive", NAIVE_TARGET)
 ratio_row("shardrun 2x1 / naive", "shardrun_2x1", "naive", NAIVE_TARGET)
+ratio_row("shardrun 2x1 / memory ceiling 2 threads", "shardrun_2x1", "memory_2t", None)
+ratio_row("shardrun 1x2 / dask.array 2 threads", "shardrun_1x2", "dask_2t", DASK_TARGET)
+ratio_row("shardrun 2x1 / dask.array 2 threads", "shardrun_2x1", "dask_2t", DASK_TARGET)
 add("")
 add("## Peak resident memory")
 add("")
@@ -352,7 +366,8 @@ note = " (quick smoke run: not a verdict on the targets)" if quick else ""
 if not quick and reps < 5:
     note = " (fewer than 5 repetitions: not a valid measurement of the targets)"
 add(f"**Overall: {overall}**{note} — targets: at 2 workers ≥ {CEILING_TARGET:.0%} of the read "
-    f"ceiling and ≥ {NAIVE_TARGET}× the naive baseline; peak RSS per rank < {RSS_LIMIT_MIB} MiB.")
+    f"ceiling, ≥ {NAIVE_TARGET}× the naive baseline and ≥ {DASK_TARGET:g}× dask.array; peak RSS "
+    f"per rank < {RSS_LIMIT_MIB} MiB.")
 add("")
 add("Raw data: `stats_throughput.csv` (one row per run; `max_rss_mib` is the largest rank's) "
     "and `stats_throughput_rss.csv` (peak RSS of every rank of every shardrun run).")
