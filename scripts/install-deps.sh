@@ -13,6 +13,8 @@ packages=(
   python3-h5py python3-numpy         # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
   parallel                           # GNU parallel: the task farm benchmark's baseline
+  libmrmpi-dev                       # MR-MPI: the wordcount benchmark's baseline
+  python3-dask python3-matplotlib    # dask.array peer of stats; the benchmark plots
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
 )
 

@@ -350,6 +350,14 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
     return status;
   if (int status = settle(comm, attempt([&] { plan_work(name, job, options, comm, setup); })))
     return status;
+  // mpirun binds each rank to a core by default: more threads than the rank
+  // may use share its cores, which users rarely mean.
+  if (root && setup.threads > usable_cores() && job.shape() != JobShape::tasks)
+    std::fprintf(stderr,
+                 "shardrun: warning: %d threads, but this rank may run on %d core(s) only; under "
+                 "mpirun add --bind-to none (or --map-by slot:PE=%d) to give each rank its "
+                 "threads' cores\n",
+                 setup.threads, usable_cores(), setup.threads);
   if (setup.complete) {
     if (root)
       std::printf(

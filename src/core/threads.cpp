@@ -17,6 +17,10 @@ int default_threads() {
       // not a number: fall through to the affinity mask
     }
   }
+  return usable_cores();
+}
+
+int usable_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));

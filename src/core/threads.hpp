@@ -7,4 +7,7 @@ namespace shardrun {
 // on (its affinity mask: mpirun binds ranks to cores), at least 1.
 int default_threads();
 
+// The CPUs this process may run on (its affinity mask), at least 1.
+int usable_cores();
+
 }  // namespace shardrun
