@@ -5,6 +5,7 @@ of one clear line and the right exit status.
 Run from CTest (which sets SHARDRUN to the binary) or by hand:
     SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_cli
 """
+import collections
 import os
 import shutil
 import subprocess
@@ -536,6 +537,68 @@ class Balance(Base):
             self.assertIn(fragment, errors[0])
 
 
+class Wordcount(Base):
+    """wordcount against Python's bytes.split() and a Counter, across files,
+    odd shard sizes, rank counts and thread counts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rng = np.random.default_rng(5)
+        words = [b"alpha", b"beta", b"\xce\xb4elta", b"x" * 300, b"z", b"a.b,c"]
+        os.mkdir(os.path.join(cls.dir, "corpus"))
+        os.mkdir(os.path.join(cls.dir, "corpus", "sub"))
+        cls.counts = collections.Counter()
+        for k, name in enumerate(["a.txt", "sub/b.txt", "c.txt", "empty.txt"]):
+            lines = []
+            for _ in range(0 if name == "empty.txt" else 3000 + 1000 * k):
+                n = int(rng.integers(0, 9))
+                sep = [b" ", b"\t", b"  ", b" \r", b"\v", b"\f"][int(rng.integers(0, 6))]
+                lines.append(sep.join(words[int(i)] for i in rng.integers(0, len(words), n)))
+            data = b"\n".join(lines) + (b"" if name == "c.txt" else b"\n")  # c.txt: no final newline
+            if name == "empty.txt":
+                data = b""
+            with open(os.path.join(cls.dir, "corpus", name), "wb") as f:
+                f.write(data)
+            cls.counts.update(data.split())
+
+    def check(self, out):
+        with h5py.File(out, "r") as f:
+            words = [bytes(w) if not isinstance(w, str) else w.encode() for w in f["words"][()]]
+            counts = [int(c) for c in f["counts"][()]]
+            total = int(f["total_words"][()])
+        self.assertEqual(dict(zip(words, counts)), dict(self.counts))
+        self.assertEqual(total, sum(self.counts.values()))
+        order = [(-c, w) for w, c in zip(words, counts)]
+        self.assertEqual(order, sorted(order))  # by count descending, then word
+
+    def test_counts_equal_python_at_any_cut_ranks_and_threads(self):
+        digests = set()
+        for ranks, threads, shard_rows in [(1, 1, None), (2, 1, 997), (3, 2, 4096), (4, 1, 1)]:
+            out = self.path(f"wc-{ranks}-{threads}.h5")
+            extra = ["--shard-rows", str(shard_rows)] if shard_rows else []
+            if shard_rows == 1:  # every byte its own shard: a tiny corpus
+                extra = ["--shards", "5000"]
+            r = self.ok(["run", "wordcount", "--input", self.path("corpus"), "--output", out,
+                         "--threads", str(threads), "--top", "3", *extra], ranks)
+            self.check(out)
+            digests.add(r.stdout.split("digest ")[-1].strip())
+        self.assertEqual(len(digests), 1, digests)
+
+    def test_top_words_printed_and_bad_input(self):
+        r = self.ok(["run", "wordcount", "--input", self.path("corpus/a.txt"),
+                     self.path("corpus/sub"), "--output", self.path("wc.h5"), "--top", "2"])
+        top = [line.split() for line in r.stdout.splitlines()[:2]]
+        self.assertEqual(len(top), 2)
+        r = run(["run", "wordcount", "--input", self.path("nowhere"), "--output", self.path("x.h5")])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--input: " + self.path("nowhere") + ": no such file or directory", r.stderr)
+        r = run(["run", "wordcount", "--input", self.path("corpus/empty.txt"), "--output",
+                 self.path("x.h5")])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no text to read", r.stderr)
+
+
 class Help(Base):
     def test_help_explains(self):
         for args, words in ((["--help"], ["run", "gen", "jobs", "mpirun", "Exit status"]),
@@ -553,7 +616,7 @@ class Help(Base):
     def test_jobs_lists_one_line_each(self):
         r = self.ok(["jobs"])
         names = [line.split()[0] for line in r.stdout.splitlines()]
-        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot", "exec"])
+        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot", "wordcount", "exec"])
 
     def test_no_command_is_a_usage_error(self):
         r = run([])
