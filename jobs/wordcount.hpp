@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,23 +15,41 @@
 
 namespace shardrun::jobs {
 
-// Word counts sorted by word: merging two is linear, and the encoding (and
-// so the result's digest) does not depend on how shards were grouped.
+// Word counts in an open-addressing hash table whose keys live in one byte
+// arena: no allocation per word. Combining adds the right table into the
+// left; the encoding lists words in byte order, so it (and the result's
+// digest) does not depend on how shards were grouped.
 class WordCounts : public Partial {
  public:
   using Entry = std::pair<std::string, std::uint64_t>;
-  explicit WordCounts(std::vector<Entry> sorted) : entries_(std::move(sorted)) {}
+  WordCounts();
+  // Counts the words of text: maximal runs of bytes other than ASCII whitespace.
+  void count(std::string_view text);
+  void add(std::string_view word, std::uint64_t n);
   void combine(const Partial& right) override;
   void encode(Encoder& out) const override;
   static std::unique_ptr<WordCounts> decode(Decoder& in);
-  const std::vector<Entry>& entries() const { return entries_; }
+  std::size_t size() const { return used_; }
+  // Every (word, count), by word.
+  std::vector<Entry> sorted_entries() const;
 
  private:
-  std::vector<Entry> entries_;
-};
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint64_t offset = 0;  // of the word in arena_
+    std::uint32_t length = 0;
+    std::uint64_t count = 0;  // 0: empty slot
+  };
+  void grow();
+  std::vector<std::size_t> filled_by_word() const;
+  std::string_view word(const Slot& slot) const {
+    return {arena_.data() + slot.offset, slot.length};
+  }
 
-// Counts the words of `text` into a partial (exposed for tests).
-std::vector<WordCounts::Entry> count_words(std::string_view text);
+  std::vector<Slot> slots_;
+  std::string arena_;
+  std::size_t used_ = 0;
+};
 
 class WordcountJob : public ReduceJob {
  public:

@@ -54,20 +54,32 @@ TEST(TextFiles, MissingAndEmptyInputsAreUsageErrors) {
   EXPECT_THROW(TextFiles({write_file("tf_empty.txt", "")}, "--input"), UsageError);
 }
 
-TEST(Wordcount, CountsRunsOfNonWhitespaceAndMergesSorted) {
-  const auto counts = jobs::count_words(" a\tb  a\r\nc\vb\fa ");
-  ASSERT_EQ(counts.size(), 3u);
-  EXPECT_EQ(counts[0], (jobs::WordCounts::Entry{"a", 3}));
-  EXPECT_EQ(counts[2], (jobs::WordCounts::Entry{"c", 1}));
-  jobs::WordCounts left(jobs::count_words("b d d")), right(jobs::count_words("a d e"));
+TEST(Wordcount, CountsRunsOfNonWhitespaceAndMerges) {
+  using Entries = std::vector<jobs::WordCounts::Entry>;
+  jobs::WordCounts one;
+  one.count(" a\tb  a\r\nc\vb\fa ");
+  EXPECT_EQ(one.sorted_entries(), (Entries{{"a", 3}, {"b", 2}, {"c", 1}}));
+  jobs::WordCounts left, right;
+  left.count("b d d");
+  right.count("a d e");
   left.combine(right);
-  const std::vector<jobs::WordCounts::Entry> expect = {{"a", 1}, {"b", 1}, {"d", 3}, {"e", 1}};
-  EXPECT_EQ(left.entries(), expect);
+  const Entries expect = {{"a", 1}, {"b", 1}, {"d", 3}, {"e", 1}};
+  EXPECT_EQ(left.sorted_entries(), expect);
   Encoder out;
   left.encode(out);
   const Bytes bytes = out.take();
   Decoder in(bytes);
-  EXPECT_EQ(jobs::WordCounts::decode(in)->entries(), expect);
+  EXPECT_EQ(jobs::WordCounts::decode(in)->sorted_entries(), expect);
+}
+
+TEST(Wordcount, TableGrowsAndKeepsEveryWord) {
+  jobs::WordCounts counts;
+  std::string text;
+  for (int i = 0; i < 50000; ++i) text += "w" + std::to_string(i % 20000) + " ";
+  counts.count(text);
+  ASSERT_EQ(counts.size(), 20000u);
+  for (const auto& [word, n] : counts.sorted_entries())
+    ASSERT_EQ(n, std::stoi(word.substr(1)) < 10000 ? 3u : 2u) << word;
 }
 
 }  // namespace
