@@ -91,16 +91,20 @@ def headline(md_path):
     """The first markdown table of a study's report, and the lines naming a target result."""
     with open(md_path) as f:
         lines = f.read().splitlines()
-    table, verdicts, started = [], [], False
-    for line in lines:
+    # Tables: the first, and any ratio table after it.
+    tables, current = [], []
+    for line in lines + [""]:
         if line.startswith("|"):
-            table.append(line)
-            started = True
-        elif started and table and not line.startswith("|"):
-            break
-    for line in lines:
-        if re.search(r"\b(PASS|FAIL)\b", line) and not line.startswith("|"):
-            verdicts.append(line.lstrip("- ").strip())
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    table = list(tables[0]) if tables else []
+    for t in tables[1:]:
+        if "ratio" in t[0].lower():
+            table += [""] + t
+    verdicts = [line.lstrip("- ").strip() for line in lines
+                if re.search(r"\b(PASS|FAIL)\b", line) and not line.startswith("|")]
     return table, verdicts
 
 
