@@ -8,11 +8,8 @@ Writes bench/results/checkpoint.{csv,md}. The job: `synthetic --cost uniform`
 on 2 ranks x 1 thread (CPU-bound, so any checkpoint cost shows in the
 makespan). Cases run interleaved per repetition, so machine drift hits all.
 """
-import argparse
-import csv
 import datetime
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -22,30 +19,21 @@ import time
 
 import h5py
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+import benchlib
+from benchlib import ENV, ROOT, model
 
 
-def model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
+
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--reps", type=int)
-    args = ap.parse_args()
+    args = benchlib.parse_args(__doc__)
     build = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"))
     shardrun = os.path.join(build, "shardrun")
     items = 40000 if args.quick else 600000
     reps = args.reps or (1 if args.quick else 3)
     intervals = [0.2, 0.5] if args.quick else [1, 5, 30]
-    results = os.path.join(ROOT, "bench", "results", "quick" if args.quick else "")
-    os.makedirs(results, exist_ok=True)
+    results = benchlib.results_dir(args.quick)
     work = tempfile.mkdtemp(prefix="shardrun-bench-ckpt-")
     job = [shardrun, "run", "synthetic", "--items", str(items), "--mean-us", "100", "--threads", "1", "--quiet"]
 
@@ -115,11 +103,7 @@ def main():
     # checkpoint kept is the rest of that time's work: the redone part.
     redone = (killed_at - started) - saved_work / 2
 
-    with open(os.path.join(results, "checkpoint.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["study", "case", "tool", "ranks", "threads", "rep", "makespan_s", "wall_s", "cores", "model"])
-        for r in rows:
-            w.writerow(r + [os.cpu_count(), model()])
+    benchlib.write_csv(os.path.join(results, "checkpoint.csv"), ["study", "case", "tool", "ranks", "threads", "rep", "makespan_s", "wall_s"], rows)
     med = {k: statistics.median(r["makespan"] for r in v) for k, v in by_case.items()}
     lines = [
         "# Checkpoint cost and recovery", "",

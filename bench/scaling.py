@@ -13,8 +13,6 @@ each of up to 2 ranks to one core, which would keep a rank's threads on it.
 Speedup = makespan(1x1) / makespan; efficiency = speedup / min(workers, cores).
 Writes bench/results/scaling.{csv,md}.
 """
-import argparse
-import csv
 import datetime
 import os
 import statistics
@@ -24,29 +22,20 @@ import time
 
 import h5py
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+import benchlib
+from benchlib import ENV, ROOT, model
 
 
-def model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
+
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--reps", type=int)
-    args = ap.parse_args()
+    args = benchlib.parse_args(__doc__)
     shardrun = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "shardrun")
     cores = os.cpu_count()
     items = 10_000 if args.quick else 200_000
     reps = args.reps or (1 if args.quick else 5)
-    results = os.path.join(ROOT, "bench", "results", "quick" if args.quick else "")
-    os.makedirs(results, exist_ok=True)
+    results = benchlib.results_dir(args.quick)
     out = os.path.join(ROOT, "bench", "work", "scaling.h5")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     configs = [(1, 1)]
@@ -80,12 +69,7 @@ def main():
                          f"{items / makespan:.1f}", f"{wall:.4f}"])
             print(f"rep {rep} {ranks}x{threads}: makespan {makespan:.3f} s, wall {wall:.3f} s", flush=True)
 
-    with open(os.path.join(results, "scaling.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput",
-                    "wall_s", "cores", "model"])
-        for r in rows:
-            w.writerow(r + [cores, model()])
+    benchlib.write_csv(os.path.join(results, "scaling.csv"), ["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput", "wall_s"], rows)
     med = {k: statistics.median(v) for k, v in makespans.items()}
     base = med[(1, 1)]
     lines = [

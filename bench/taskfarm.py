@@ -13,8 +13,6 @@ waits for); for shardrun the in-run makespan (first task start to last task
 end, from /run) is reported as well. Tools alternate within each repetition.
 Writes bench/results/taskfarm.{csv,md}.
 """
-import argparse
-import csv
 import datetime
 import os
 import random
@@ -27,17 +25,12 @@ import time
 
 import h5py
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           PARALLEL_SHELL="/bin/sh")
+import benchlib
+from benchlib import ROOT, model
+
+ENV = dict(benchlib.ENV, PARALLEL_SHELL="/bin/sh")
 
 
-def model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def pareto_durations(n, mean_s, alpha, seed):
@@ -48,19 +41,14 @@ def pareto_durations(n, mean_s, alpha, seed):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--reps", type=int)
-    args = ap.parse_args()
+    args = benchlib.parse_args(__doc__)
     for tool in ("parallel", "xargs", "mpirun"):
         if not shutil.which(tool):
             sys.exit(f"taskfarm bench: {tool} not found (apt-get install parallel)")
     shardrun = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "shardrun")
     reps = args.reps or (1 if args.quick else 5)
     scale = 10 if args.quick else 1
-    results = os.path.join(ROOT, "bench", "results", "quick" if args.quick else "")
-    os.makedirs(results, exist_ok=True)
+    results = benchlib.results_dir(args.quick)
     work = tempfile.mkdtemp(prefix="shardrun-bench-farm-")
 
     durations = pareto_durations(300 // scale, 0.020, 2.0, seed=11)
@@ -120,12 +108,7 @@ def main():
                       + (f"  makespan {makespan:.3f} s" if makespan is not None else ""), flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
-    with open(os.path.join(results, "taskfarm.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput",
-                    "makespan_s", "cores", "model"])
-        for r in rows:
-            w.writerow(r + [os.cpu_count(), model()])
+    benchlib.write_csv(os.path.join(results, "taskfarm.csv"), ["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput", "makespan_s"], rows)
 
     med = {k: statistics.median(v) for k, v in walls.items()}
     lines = [

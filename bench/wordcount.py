@@ -13,8 +13,6 @@ shardrun's makespan are recorded too. Every run's total and distinct word
 counts and its top 20 (word, count) pairs must equal the other tool's.
 Writes bench/results/wordcount.{csv,md}.
 """
-import argparse
-import csv
 import datetime
 import os
 import statistics
@@ -24,24 +22,16 @@ import time
 
 import h5py
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+import benchlib
+from benchlib import ENV, ROOT, model
+
 TOP = 20
 
 
-def model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--reps", type=int)
-    args = ap.parse_args()
+    args = benchlib.parse_args(__doc__)
     build = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"))
     shardrun, mrmpi = os.path.join(build, "shardrun"), os.path.join(build, "bench", "mrmpi_wordfreq")
     if not os.path.exists(mrmpi):
@@ -49,8 +39,7 @@ def main():
     mb = 20 if args.quick else 400
     reps = args.reps or (1 if args.quick else 5)
     rank_counts = [2] if args.quick else [1, 2]
-    results = os.path.join(ROOT, "bench", "results", "quick" if args.quick else "")
-    os.makedirs(results, exist_ok=True)
+    results = benchlib.results_dir(args.quick)
     corpus = os.path.join(ROOT, "bench", "work", f"corpus-{mb}mb")
     stamp = os.path.join(corpus, ".params")
     params = f"mb={mb} files=16 vocab=200000 seed=7"
@@ -117,12 +106,7 @@ def main():
                 print(f"rep {rep} {tool:8s} {ranks} ranks: {wall:.3f} s ({nbytes / wall / 1e6:.0f} MB/s), "
                       f"internal {internal:.3f} s", flush=True)
 
-    with open(os.path.join(results, "wordcount.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput",
-                    "internal_s", "cores", "model"])
-        for r in rows:
-            w.writerow(r + [os.cpu_count(), model()])
+    benchlib.write_csv(os.path.join(results, "wordcount.csv"), ["study", "case", "tool", "ranks", "threads", "rep", "seconds", "throughput", "internal_s"], rows)
     med = {k: statistics.median(v) for k, v in walls.items()}
     imed = {k: statistics.median(v) for k, v in internals.items()}
     total, unique, top = reference

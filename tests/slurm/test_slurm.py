@@ -124,7 +124,7 @@ class Templates(unittest.TestCase):
             for _ in range(40):
                 f.write("sleep 0.5; echo $SHARDRUN_TASK >> out/$SHARDRUN_TASK\n")
         env = dict(ENV, SHARDRUN_LAUNCHER="mpirun")
-        job = self.submit(["--ntasks=2", "--cpus-per-task=1", "--time=5"], "taskfarm.sbatch",
+        job = self.submit(["--ntasks=2", "--cpus-per-task=1", "--time=10"], "taskfarm.sbatch",
                           ["--tasks", "tasks.txt", "--output", "farm.h5", "--joblog", "farm.joblog"],
                           env=env)
         self.wait_for(job, lambda i: i.get("JobState") == "RUNNING", 60, "did not start")
@@ -152,7 +152,7 @@ class Templates(unittest.TestCase):
             self.assertEqual(len(f.read().splitlines()), 1 + 40)
 
     def test_a_real_error_fails_without_requeue(self):
-        job = self.submit(["--ntasks=2", "--time=2"], "shardrun.sbatch",
+        job = self.submit(["--ntasks=2", "--time=10"], "shardrun.sbatch",
                           ["run", "stats", "--input", "missing.h5:/x", "--output", "s.h5"])
         info = self.wait_end(job, 60)
         self.assertEqual(info["JobState"], "FAILED", self.log())
@@ -163,28 +163,50 @@ class Templates(unittest.TestCase):
     def test_failed_tasks_end_the_farm_failed_without_requeue(self):
         with open(self.path("tasks.txt"), "w") as f:
             f.write("true\nexit 5\ntrue\n")
-        job = self.submit(["--ntasks=1", "--time=2"], "taskfarm.sbatch",
+        job = self.submit(["--ntasks=1", "--time=10"], "taskfarm.sbatch",
                           ["--tasks", "tasks.txt", "--output", "farm.h5"])
         info = self.wait_end(job, 60)
         self.assertEqual(info["JobState"], "FAILED", self.log())
         self.assertEqual((info["Restarts"], info["ExitCode"]), ("0", "3:0"))
         self.assertIn("the checkpoint says: failed", self.log())
 
-    def test_requeue_cap(self):
-        env = dict(ENV, SHARDRUN_MAX_REQUEUES="0")
-        job = self.submit(["--ntasks=2", "--time=2"], "shardrun.sbatch",
-                          ["run", "synthetic", "--items", "200000", "--mean-us", "200",
-                           "--output", "syn.h5"], env=env)
+    def shards_done(self, checkpoint):
+        r = subprocess.run([SHARDRUN, "inspect", self.path(checkpoint)], capture_output=True,
+                           text=True, env=ENV)
+        m = re.search(r"^progress +(\d+)/", r.stdout, re.M)
+        return int(m.group(1)) if m else 0
+
+    def test_a_run_without_progress_is_not_requeued(self):
+        # Two shards of 10 s each: the signal comes before either is done, as
+        # when --signal's lead is longer than the time limit.
+        job = self.submit(["--ntasks=2", "--time=10"], "shardrun.sbatch",
+                          ["run", "synthetic", "--items", "4", "--shards", "2", "--mean-us",
+                           "5000000", "--output", "slow.h5"])
         self.wait_for(job, lambda i: i.get("JobState") == "RUNNING", 60, "did not start")
-        # The lock beside the checkpoint: shardrun runs, its signal handlers are in place.
         deadline = time.monotonic() + 60
-        while not os.path.exists(self.path("syn.h5.ckpt.h5.lock")) and time.monotonic() < deadline:
+        while not os.path.exists(self.path("slow.h5.ckpt.h5.lock")) and time.monotonic() < deadline:
             time.sleep(0.1)
         subprocess.run(["scancel", "--batch", "--signal=USR1", str(job)], check=True, env=ENV)
         info = self.wait_end(job, 60)
         self.assertEqual((info["JobState"], info["Restarts"], info["ExitCode"]),
                          ("FAILED", "0", "75:0"), self.log())
-        self.assertIn("not requeued", self.log())
+        self.assertIn("not requeued: this run finished no shard", self.log())
+
+    def test_requeue_cap(self):
+        env = dict(ENV, SHARDRUN_MAX_REQUEUES="0")
+        job = self.submit(["--ntasks=2", "--time=10"], "shardrun.sbatch",
+                          ["run", "synthetic", "--items", "200000", "--mean-us", "200",
+                           "--output", "syn.h5", "--checkpoint-every", "0.2"], env=env)
+        self.wait_for(job, lambda i: i.get("JobState") == "RUNNING", 60, "did not start")
+        # Some shards saved in the checkpoint, so the cap (not the no-progress guard) decides.
+        deadline = time.monotonic() + 60
+        while self.shards_done("syn.h5.ckpt.h5") == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        subprocess.run(["scancel", "--batch", "--signal=USR1", str(job)], check=True, env=ENV)
+        info = self.wait_end(job, 60)
+        self.assertEqual((info["JobState"], info["Restarts"], info["ExitCode"]),
+                         ("FAILED", "0", "75:0"), self.log())
+        self.assertIn("not requeued: 0 requeues already", self.log())
         r = subprocess.run([SHARDRUN, "inspect", "--status", self.path("syn.h5.ckpt.h5")],
                            capture_output=True, text=True, env=ENV)
         self.assertEqual(r.stdout.strip(), "resumable")
