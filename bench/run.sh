@@ -2,7 +2,7 @@
 # The benchmark kit: every study, or the ones named, then plots and a summary.
 #
 #   bench/run.sh --quick               # ~1 minute smoke version of every study (CI runs it)
-#   bench/run.sh                       # the full studies on this machine (~25 minutes on 2 cores)
+#   bench/run.sh                       # the full studies on this machine (about 25 minutes on 2 cores)
 #   bench/run.sh imbalance taskfarm    # only some studies
 #
 # Studies: scaling imbalance stats checkpoint taskfarm wordcount (imbalance

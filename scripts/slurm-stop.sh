@@ -11,7 +11,7 @@ for daemon in slurmd slurmctld munged; do
   pkill -x "$daemon" || true
 done
 for _ in $(seq 50); do
-  pgrep -x 'slurmd|slurmctld|munged' >/dev/null || break
+  pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null || pgrep -x munged >/dev/null || break
   sleep 0.1
 done
 echo "slurm-stop: stopped"
