@@ -38,3 +38,11 @@ def write_csv(path, columns, rows):
         w.writerow(columns + ["cores", "model"])
         for r in rows:
             w.writerow(r + [os.cpu_count(), model()])
+
+
+def write_report(path, lines):
+    """The study's markdown report, also printed."""
+    text = "\n".join(lines) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text, end="")

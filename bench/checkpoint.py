@@ -136,9 +136,7 @@ def main():
               "", "| run | how | ranks | started → last saved (s) |", "|---|---|---:|---:|"]
     for k, a in history:
         lines.append(f"| {k} | {a['how']} | {int(a['ranks'])} | {a['last_saved_s'] - a['started_s']:.2f} |")
-    with open(os.path.join(results, "checkpoint.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    benchlib.write_report(os.path.join(results, "checkpoint.md"), lines)
 
 
 if __name__ == "__main__":

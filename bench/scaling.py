@@ -86,9 +86,7 @@ def main():
         label = f"{ranks} x {threads}" + (" (oversubscribed)" if workers > cores else "")
         lines.append(f"| {label} | {med[(ranks, threads)]:.3f} ({min(v):.3f}–{max(v):.3f}) | "
                      f"{speedup:.2f} | {speedup / min(workers, cores):.3f} |")
-    with open(os.path.join(results, "scaling.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    benchlib.write_report(os.path.join(results, "scaling.md"), lines)
 
 
 if __name__ == "__main__":

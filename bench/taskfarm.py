@@ -151,9 +151,7 @@ def main():
                   f"- ≥ 3x GNU parallel's throughput on `true`: {'PASS' if ratio_true >= 3 else 'FAIL'} ({ratio_true:.2f}x)",
                   f"- at least xargs' throughput on `true` (whole command): {'PASS' if ratio_xargs >= 1 else 'FAIL'} ({ratio_xargs:.2f}x)",
                   f"- pareto makespan within 10 % of the lower bound: {'PASS' if pareto_ratio <= 1.10 else 'FAIL'} ({pareto_ratio:.3f})"]
-    with open(os.path.join(results, "taskfarm.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    benchlib.write_report(os.path.join(results, "taskfarm.md"), lines)
 
 
 if __name__ == "__main__":

@@ -131,9 +131,7 @@ def main():
         worst = min(med[("mrmpi", r)] / med[("shardrun", r)] for r in rank_counts)
         lines += ["", f"Target: ≥ 3x faster than MR-MPI at equal ranks: {'PASS' if worst >= 3 else 'FAIL'} "
                       f"(lowest {worst:.2f}x)."]
-    with open(os.path.join(results, "wordcount.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    benchlib.write_report(os.path.join(results, "wordcount.md"), lines)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 #include "core/run.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include "checkpoint/stop_signals.hpp"
 #include "core/done_ledger.hpp"
 #include "core/executor.hpp"
+#include "core/host_name.hpp"
 #include "core/job_end_time.hpp"
 #include "core/shape_runner.hpp"
 #include "core/shard_contexts.hpp"
@@ -60,12 +59,6 @@ std::exception_ptr attempt(F&& f) {
     return std::current_exception();
   }
   return nullptr;
-}
-
-std::string host_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
 }
 
 // Rank 0 opens (or starts) the checkpoint; every rank learns what is done.

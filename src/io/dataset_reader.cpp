@@ -1,8 +1,5 @@
 #include "io/dataset_reader.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -57,13 +54,11 @@ DatasetReader::DatasetReader(const DatasetRef& ref, const std::string& option)
   if (info_.rows == 0 || info_.cols == 0) throw UsageError(where + " is empty");
   raw_offset_ = shape.raw_offset;
   if (raw_offset_) {
-    fd_ = ::open(ref.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) raw_offset_.reset();  // HDF5 could open it; fall back to HDF5 reads
+    if (auto file = ReadOnlyFile::open(ref.file))
+      raw_file_.emplace(std::move(*file));
+    else
+      raw_offset_.reset();  // HDF5 could open it; fall back to HDF5 reads
   }
-}
-
-DatasetReader::~DatasetReader() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 void DatasetReader::read_rows(std::uint64_t first, std::uint64_t rows, void* out) const {
@@ -71,19 +66,11 @@ void DatasetReader::read_rows(std::uint64_t first, std::uint64_t rows, void* out
     dataset_.read_rows(first, rows, info_.type, out);
     return;
   }
-  auto* dst = static_cast<char*>(out);
-  std::uint64_t left = rows * row_bytes();
-  auto offset = static_cast<off_t>(*raw_offset_ + first * row_bytes());
-  while (left > 0) {
-    const ssize_t got = ::pread(fd_, dst, left, offset);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0)
-      throw RuntimeError("cannot read " + ref_.text() + " at byte " + std::to_string(offset) +
-                         ": " + (got == 0 ? "unexpected end of file" : std::strerror(errno)));
-    dst += got;
-    left -= static_cast<std::uint64_t>(got);
-    offset += got;
-  }
+  const std::uint64_t bytes = rows * row_bytes();
+  const std::uint64_t offset = *raw_offset_ + first * row_bytes();
+  if (raw_file_->read(out, bytes, offset) != bytes)
+    throw RuntimeError("cannot read " + ref_.text() + " at byte " + std::to_string(offset) +
+                       ": unexpected end of file");
 }
 
 }  // namespace shardrun::io

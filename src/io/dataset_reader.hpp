@@ -9,6 +9,7 @@
 #include "h5/h5_dataset.hpp"
 #include "h5/h5_file.hpp"
 #include "io/dataset_ref.hpp"
+#include "io/read_only_file.hpp"
 #include "shardrun/job.hpp"
 
 namespace shardrun::io {
@@ -27,7 +28,6 @@ class DatasetReader {
   // Checks the file and dataset and throws UsageError naming `option` and the
   // file when they are missing or unsuitable (type, rank, empty).
   DatasetReader(const DatasetRef& ref, const std::string& option);
-  ~DatasetReader();
   DatasetReader(const DatasetReader&) = delete;
   DatasetReader& operator=(const DatasetReader&) = delete;
 
@@ -47,7 +47,7 @@ class DatasetReader {
   h5::File file_;
   h5::Dataset dataset_;
   std::optional<std::uint64_t> raw_offset_;
-  int fd_ = -1;  // for the raw path; owned
+  std::optional<ReadOnlyFile> raw_file_;  // for the raw path
 };
 
 }  // namespace shardrun::io

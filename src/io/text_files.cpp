@@ -1,13 +1,10 @@
 #include "io/text_files.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
+#include "io/read_only_file.hpp"
 #include "shardrun/errors.hpp"
 
 namespace shardrun::io {
@@ -26,47 +23,20 @@ TextFile describe(const fs::path& path, const std::string& option) {
           std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count())};
 }
 
-// Owns one open file.
-class OpenFile {
- public:
-  explicit OpenFile(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw RuntimeError("cannot open " + path + ": " + std::strerror(errno));
-  }
-  ~OpenFile() { ::close(fd_); }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  // Reads up to size bytes at offset (fewer only at the end of the file).
-  std::size_t read(char* out, std::size_t size, std::uint64_t offset,
-                   const std::string& path) const {
-    std::size_t got = 0;
-    while (got < size) {
-      const ssize_t n = ::pread(fd_, out + got, size - got, static_cast<off_t>(offset + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw RuntimeError("cannot read " + path + ": " + std::strerror(errno));
-      if (n == 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    return got;
-  }
-
- private:
-  int fd_;
-};
-
 // Lines that start in [begin, end) of one file, in blocks ending at a line end.
 void file_blocks(const TextFile& file, std::uint64_t begin, std::uint64_t end,
                  const std::function<void(std::string_view)>& fn) {
-  const OpenFile in(file.path);
+  const ReadOnlyFile in(file.path);
   std::string buffer(TextFiles::kBlockBytes, '\0');
   // Our first line starts at begin if the byte before is a line end, else
   // after the next line end (the line across begin is the previous shard's).
   std::uint64_t pos = begin;
   if (begin > 0) {
     char before = 0;
-    in.read(&before, 1, begin - 1, file.path);
+    in.read(&before, 1, begin - 1);
     while (before != '\n') {
       if (pos >= end) return;  // no line starts in the range
-      const std::size_t n = in.read(buffer.data(), buffer.size(), pos, file.path);
+      const std::size_t n = in.read(buffer.data(), buffer.size(), pos);
       const auto* nl = static_cast<const char*>(std::memchr(buffer.data(), '\n', n));
       if (!nl && n < buffer.size()) return;  // the file ends inside that line
       pos += nl ? static_cast<std::uint64_t>(nl - buffer.data()) + 1 : n;
@@ -79,7 +49,7 @@ void file_blocks(const TextFile& file, std::uint64_t begin, std::uint64_t end,
   for (;;) {
     if (buffer.size() < carry + TextFiles::kBlockBytes)
       buffer.resize(carry + TextFiles::kBlockBytes);
-    const std::size_t n = in.read(buffer.data() + carry, TextFiles::kBlockBytes, pos, file.path);
+    const std::size_t n = in.read(buffer.data() + carry, TextFiles::kBlockBytes, pos);
     pos += n;
     if (n < TextFiles::kBlockBytes && pos < end)
       throw RuntimeError(file.path + " is shorter than when the job started");

@@ -14,17 +14,13 @@
 #include <cstring>
 #include <thread>
 
+#include "core/executor.hpp"  // wall_seconds
 #include "shardrun/errors.hpp"
 
 extern char** environ;
 
 namespace shardrun::tasks {
 namespace {
-
-double wall_now() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 // Owns one file descriptor.
 class Fd {
@@ -156,7 +152,7 @@ CommandResult run_command(const CommandSpec& spec, LiveGroups& live) {
   envp.push_back(nullptr);
   const char* argv[] = {"/bin/sh", "-c", spec.command.c_str(), nullptr};
 
-  result.start_s = wall_now();
+  result.start_s = wall_seconds();
   const auto started = std::chrono::steady_clock::now();
   pid_t pid = 0;
   const int spawned = ::posix_spawn(&pid, "/bin/sh", &setup.actions, &setup.attr,

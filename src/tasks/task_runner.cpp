@@ -1,11 +1,10 @@
 #include "tasks/task_runner.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 
+#include "core/host_name.hpp"
 #include "io/durable_file.hpp"
 
 namespace shardrun::tasks {
@@ -14,12 +13,6 @@ namespace {
 struct RecordsOutput : ShardOutput {
   std::vector<TaskRecord> records;
 };
-
-std::string host_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
 
 }  // namespace
 
