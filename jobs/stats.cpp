@@ -1,8 +1,5 @@
 #include "stats.hpp"
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_reduce.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -11,12 +8,6 @@
 #include "stats_kernels.hpp"
 
 namespace shardrun::jobs {
-namespace {
-
-// Values per piece of a block that an idle TBB thread may take.
-constexpr std::size_t kPieceValues = 16384;
-
-}  // namespace
 
 void ColumnStats::merge(const ColumnStats& right, bool integer) {
   nan_count += right.nan_count;
@@ -112,27 +103,10 @@ std::string StatsJob::parameters() const { return "input=" + input_; }
 PartialPtr StatsJob::process(ShardContext& ctx) const {
   const bool integer = is_integer(input_info_.type);
   auto total = std::make_unique<StatsPartial>(input_info_.cols, integer);
-  ctx.for_each_block([&](const Block& block) {
-    // Pieces of a fixed size, independent of the thread count, that idle TBB
-    // threads may take; they join in a fixed tree, so the bits never change.
-    const std::size_t grain = std::max<std::size_t>(1, kPieceValues / block.cols);
-    const std::size_t item = element_size(block.type) * block.cols;
-    StatsPartial sum = tbb::parallel_deterministic_reduce(
-        tbb::blocked_range<std::size_t>(0, block.rows, grain), StatsPartial(block.cols, integer),
-        [&](const tbb::blocked_range<std::size_t>& r, StatsPartial acc) {
-          Block piece = block;
-          piece.data = static_cast<const char*>(block.data) + r.begin() * item;
-          piece.first_row = block.first_row + r.begin();
-          piece.rows = r.size();
-          acc.add_block(piece);
-          return acc;
-        },
-        [](StatsPartial left, const StatsPartial& right) {
-          left.combine(right);
-          return left;
-        });
-    total->combine(sum);
-  });
+  // Blocks run one after another on the shard's thread: the computation is a
+  // small part of a block's read, so handing pieces of it to other threads
+  // gains little and moves the block between cores' caches.
+  ctx.for_each_block([&](const Block& block) { total->add_block(block); });
   return total;
 }
 

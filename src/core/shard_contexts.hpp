@@ -2,6 +2,8 @@
 // just the shard for index domains.
 #pragma once
 
+#include <oneapi/tbb/task_arena.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -27,7 +29,11 @@ class DatasetShardContext : public ShardContext {
     for (std::uint64_t row = shard_.begin; row < shard_.end; row += rows_per_block) {
       const std::uint64_t rows = std::min(rows_per_block, shard_.end - row);
       reader_.read_rows(row, rows, buffer.data());
-      fn(Block{info.type, buffer.data(), row, rows, info.cols});
+      // Isolated: were a job's nested TBB work to let this thread pick up
+      // another shard while it waits, that shard would overwrite the buffer.
+      tbb::this_task_arena::isolate([&] {
+        fn(Block{info.type, buffer.data(), row, rows, info.cols});
+      });
     }
   }
 
