@@ -13,7 +13,8 @@ namespace shardrun::jobs {
 
 // One column's statistics over the non-NaN values of some rows. Means and
 // second moments merge with the pairwise update of Chan, Golub and LeVeque,
-// never by sum of squares. Integer data is summed exactly in 128 bits.
+// never by sum of squares; stats_kernels.cpp says how a chunk gets its own.
+// Integer data is summed exactly in 128 bits.
 struct ColumnStats {
   std::uint64_t count = 0;
   std::uint64_t nan_count = 0;
