@@ -1,25 +1,36 @@
-// read_ceiling FILE.h5:/path THREADS
+// read_ceiling FILE.h5:/path THREADS [PROCESSES START]
 //
-// The page-cache read ceiling for one dataset: THREADS threads each pread()
-// their contiguous 1/THREADS of the dataset's raw bytes in reads of shardrun's
-// block size (io::kReadBlockBytes) into a
-// buffer of their own that they reuse, and touch nothing else (one byte per
-// read is summed so that nothing can be optimised away). This is what shardrun's
-// raw read path does minus the computation, so shardrun at the same parallelism
-// can approach it but not beat it. Prints one line:
-//   seconds=<s> bytes=<n> gbps=<x>
+// The page-cache read ceiling for one dataset: THREADS threads pread() the
+// dataset's raw bytes in reads of shardrun's block size (io::kReadBlockBytes)
+// into a buffer of their own that they reuse, and touch nothing else (one byte
+// per read is summed so that nothing can be optimised away). The bytes are
+// handed out in 4 MiB pieces, in order, from a shared counter, as shardrun's
+// dynamic balance hands out shards: a thread on a slower core takes fewer
+// pieces, so a split fixed in advance does not set the time. This is what
+// shardrun's raw read path does minus the computation, so shardrun at the same
+// parallelism can approach it but not beat it. Prints one line:
+//   seconds=<s> bytes=<n> gbps=<x> end=<epoch s>
+// With PROCESSES and START, PROCESSES copies of this program started together
+// share the counter (a file in /dev/shm named after START) and begin reading
+// at the wall-clock time START (seconds since the epoch): the ceiling of
+// PROCESSES ranks is the sum of their bytes over (latest end − START).
 // Needs a contiguous, unfiltered, native-order dataset (what `shardrun gen`
 // writes by default). Exit status: 0 done, 1 runtime error, 2 usage error.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,29 +96,88 @@ int parse_threads(const std::string& text) {
   return value;
 }
 
+// The next piece to read: a std::atomic of this process, or a counter in a
+// shared /dev/shm file for several processes.
+class PieceCounter {
+ public:
+  PieceCounter() = default;
+  explicit PieceCounter(const std::string& shared_name) : name_(shared_name) {
+    const int fd = ::open(name_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw RuntimeError("cannot open " + name_ + ": " + std::strerror(errno));
+    // Every process sizes it; a file already this size keeps its contents.
+    void* map =
+        ::ftruncate(fd, sizeof(std::uint64_t)) == 0
+            ? ::mmap(nullptr, sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+            : MAP_FAILED;
+    ::close(fd);
+    if (map == MAP_FAILED) throw RuntimeError("cannot map " + name_ + ": " + std::strerror(errno));
+    shared_ = static_cast<std::uint64_t*>(map);
+  }
+  PieceCounter(const PieceCounter&) = delete;
+  PieceCounter& operator=(const PieceCounter&) = delete;
+  ~PieceCounter() {
+    if (!shared_) return;
+    ::munmap(shared_, sizeof(std::uint64_t));
+    ::unlink(name_.c_str());  // the other processes opened it before START
+  }
+  std::uint64_t next() {
+    if (shared_) return std::atomic_ref<std::uint64_t>(*shared_).fetch_add(1);
+    return local_.fetch_add(1);
+  }
+
+ private:
+  std::string name_;
+  std::uint64_t* shared_ = nullptr;
+  std::atomic<std::uint64_t> local_{0};
+};
+
+constexpr std::uint64_t kPieceBytes = 16 * kReadBytes;
+
+void sleep_until_epoch(const std::string& text) {
+  char* end = nullptr;
+  const double start_at = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(start_at > 0))
+    throw UsageError("START must be seconds since the epoch, got '" + text + "'");
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(start_at))));
+}
+
 int run(int argc, char** argv) {
-  if (argc != 3) throw UsageError("usage: read_ceiling FILE.h5:/path THREADS");
+  if (argc != 3 && argc != 5)
+    throw UsageError("usage: read_ceiling FILE.h5:/path THREADS [PROCESSES START]");
   const shardrun::io::DatasetRef ref = shardrun::io::parse_dataset_ref(argv[1], "FILE.h5:/path");
   const int threads = parse_threads(argv[2]);
+  if (argc == 5) parse_threads(argv[3]);  // PROCESSES: only checked; the counter is shared
   const Extent extent = raw_extent(ref);
 
   const int fd = ::open(ref.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw RuntimeError("cannot open " + ref.file + ": " + std::strerror(errno));
+  std::optional<PieceCounter> counter;
+  if (argc == 5)
+    counter.emplace("/dev/shm/shardrun-read-ceiling-" + std::string(argv[4]));
+  else
+    counter.emplace();
   const auto count = static_cast<std::size_t>(threads);
   // Allocated and zeroed (so faulted in) before the clock starts.
   std::vector<std::vector<std::byte>> buffers(count, std::vector<std::byte>(kReadBytes));
-  std::vector<std::uint64_t> sums(count, 0);
+  std::vector<std::uint64_t> sums(count, 0), bytes(count, 0);
   std::vector<std::exception_ptr> errors(count);
   std::vector<std::thread> workers;
   workers.reserve(count);
 
+  if (argc == 5) sleep_until_epoch(argv[4]);
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t t = 0; t < count; ++t) {
     workers.emplace_back([&, t] {
-      const std::uint64_t begin = extent.bytes * t / count;
-      const std::uint64_t end = extent.bytes * (t + 1) / count;
       try {
-        sums[t] = read_range(fd, extent.offset + begin, end - begin, buffers[t].data());
+        for (std::uint64_t piece = counter->next(); piece * kPieceBytes < extent.bytes;
+             piece = counter->next()) {
+          const std::uint64_t begin = piece * kPieceBytes;
+          const std::uint64_t size = std::min(kPieceBytes, extent.bytes - begin);
+          sums[t] += read_range(fd, extent.offset + begin, size, buffers[t].data());
+          bytes[t] += size;
+        }
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -116,16 +186,21 @@ int run(int argc, char** argv) {
   for (std::thread& worker : workers) worker.join();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double end_epoch =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   ::close(fd);
   for (const std::exception_ptr& error : errors)
     if (error) std::rethrow_exception(error);
 
-  std::uint64_t sink = 0;
-  for (std::uint64_t sum : sums) sink += sum;
+  std::uint64_t sink = 0, total = 0;
+  for (std::size_t t = 0; t < count; ++t) {
+    sink += sums[t];
+    total += bytes[t];
+  }
   g_sink = sink;
-  std::printf("seconds=%.6f bytes=%llu gbps=%.4f\n", seconds,
-              static_cast<unsigned long long>(extent.bytes),
-              static_cast<double>(extent.bytes) / seconds / 1e9);
+  std::printf("seconds=%.6f bytes=%llu gbps=%.4f end=%.6f\n", seconds,
+              static_cast<unsigned long long>(total), static_cast<double>(total) / seconds / 1e9,
+              end_epoch);
   return 0;
 }
 

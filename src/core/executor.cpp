@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 namespace shardrun {
 
@@ -27,30 +28,35 @@ struct Finished {
   bool skipped = false;  // queued when the stop came: not run, not done
 };
 
-// Workers push finished shards; the main thread pops them, waking at least
-// every tick interval. Shared with the tasks, so an abandoned task can still
-// push after the executor returned.
+// Workers push finished shards; the main thread takes them in batches,
+// waking at least every tick interval. A push wakes the main thread only once
+// as many shards as it asked for are waiting: a cross-core wake-up costs
+// microseconds, too much to pay for every short shard. Shared with the tasks,
+// so an abandoned task can still push after the executor returned.
 class CompletionQueue {
  public:
   void push(Finished&& item) {
+    bool wake = false;
     {
-      std::lock_guard lock(mutex_);  // guards items_
+      std::lock_guard lock(mutex_);  // guards items_ and wake_at_
       items_.push_back(std::move(item));
+      wake = items_.size() >= wake_at_;
     }
-    ready_.notify_one();
+    if (wake) ready_.notify_one();
   }
-  std::optional<Finished> pop(std::chrono::microseconds timeout) {
+  // Waits until wake_at shards are waiting, or the timeout, then takes all.
+  std::deque<Finished> take(std::size_t wake_at, std::chrono::microseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!ready_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
-    Finished item = std::move(items_.front());
-    items_.pop_front();
-    return item;
+    wake_at_ = std::max<std::size_t>(1, wake_at);
+    ready_.wait_for(lock, timeout, [&] { return items_.size() >= wake_at_; });
+    return std::exchange(items_, {});
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Finished> items_;
+  std::size_t wake_at_ = 1;
 };
 
 void record(ExecutorStats& stats, const ShardOutcome& o) {
@@ -141,18 +147,27 @@ ExecutorStats Executor::run(ShardSource& source,
         // (oversubscribed ranks must not spin on remote atomics).
         std::this_thread::sleep_for(idle_pause);
         idle_pause = std::min(idle_pause * 2, std::chrono::microseconds(2000));
-      } else if (std::optional<Finished> finished = done->pop(std::min<std::chrono::microseconds>(
-                     hooks.tick_interval, std::chrono::milliseconds(50)))) {
-        --in_flight;
-        if (finished->skipped) {
-          // not run: stays to do for the resume
-        } else if (finished->error) {
-          if (!first_error) first_error = finished->error;
-        } else if (!first_error) {
-          record(stats, finished->outcome);
-          source.completed(1);
-          hooks.on_done(std::move(finished->outcome));
+      } else {
+        // Wake when the queued shards have been taken by the workers (they
+        // still run `threads` shards), or sooner when fewer are in flight.
+        const std::uint64_t wake_at = std::min<std::uint64_t>(threads_, in_flight);
+        std::deque<Finished> batch =
+            done->take(wake_at, std::min<std::chrono::microseconds>(hooks.tick_interval,
+                                                                    std::chrono::milliseconds(50)));
+        std::uint64_t completed = 0;
+        for (Finished& finished : batch) {
+          --in_flight;
+          if (finished.skipped) {
+            // not run: stays to do for the resume
+          } else if (finished.error) {
+            if (!first_error) first_error = finished.error;
+          } else if (!first_error) {
+            record(stats, finished.outcome);
+            ++completed;
+            hooks.on_done(std::move(finished.outcome));
+          }
         }
+        if (completed > 0) source.completed(completed);
       }
       const auto now = Clock::now();
       if (now - last_tick >= hooks.tick_interval) {

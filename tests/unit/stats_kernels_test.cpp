@@ -27,7 +27,7 @@ std::vector<double> normal(std::size_t n, double mean, double sd, unsigned seed)
 }
 
 // A chunk whose first value is an outlier: the shift (the midrange of the
-// first and last 16 values) lands halfway to it, far from the mean in units
+// first and last 32 values) lands halfway to it, far from the mean in units
 // of the spread, so the one-pass result must be refused.
 std::vector<double> poor_shift() {
   auto v = normal(kStatsChunk, 0.0, 1.0, 5);
@@ -56,7 +56,7 @@ std::vector<Case> cases() {
   for (std::size_t i = 0; i < zeros.size(); ++i)
     zeros[i] = i % 3 == 0 ? -0.0 : i % 3 == 1 ? 0.0 : 1.0;
   out.push_back({"signed zeros", zeros});
-  for (std::size_t n : {1, 15, 16, 17, 31, 32, 33, 47})
+  for (std::size_t n : {1, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100})
     out.push_back({"length " + std::to_string(n), normal(n, 2.0, 1.0, static_cast<unsigned>(n))});
   return out;
 }
@@ -133,7 +133,9 @@ TEST(StatsKernels, MatchALongDoubleTwoPassReference) {
       EXPECT_EQ(s.float_min, r.min) << what;
       EXPECT_EQ(s.float_max, r.max) << what;
       const double mean = static_cast<double>(r.mean), m2 = static_cast<double>(r.m2);
-      EXPECT_NEAR(s.mean, mean, 1e-15 * (std::fabs(mean) + std::sqrt(m2 / r.count))) << what;
+      EXPECT_NEAR(s.mean, mean,
+                  1e-15 * (std::fabs(mean) + std::sqrt(m2 / static_cast<double>(r.count))))
+          << what;
       EXPECT_NEAR(s.m2, m2, 1e-14 * m2) << what;
     }
   }
