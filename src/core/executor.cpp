@@ -164,7 +164,12 @@ ExecutorStats Executor::run(ShardSource& source,
           } else if (!first_error) {
             record(stats, finished.outcome);
             ++completed;
-            hooks.on_done(std::move(finished.outcome));
+            // Caught here, so the rest of the batch is still counted out of in_flight.
+            try {
+              hooks.on_done(std::move(finished.outcome));
+            } catch (...) {
+              first_error = std::current_exception();
+            }
           }
         }
         if (completed > 0) source.completed(completed);

@@ -1,0 +1,76 @@
+// The executor: finished shards reach the main thread in batches, each once,
+// and an error in the main thread's hook ends the run instead of leaving
+// shards of a batch uncounted (which would wait for them forever).
+#include "core/executor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <set>
+#include <stdexcept>
+
+#include "balance/static_source.hpp"
+
+namespace shardrun {
+namespace {
+
+// A static block that also counts what the executor reports as completed.
+class CountingSource : public StaticSource {
+ public:
+  explicit CountingSource(ShardRange block) : StaticSource(block) {}
+  void completed(std::uint64_t shards) override { completed_ += shards; }
+  std::uint64_t completed_count() const { return completed_; }
+
+ private:
+  std::uint64_t completed_ = 0;
+};
+
+ExecutorHooks hooks_with(std::function<void(ShardOutcome&&)> on_done) {
+  ExecutorHooks hooks;
+  hooks.work = [](const Shard&) { return std::unique_ptr<ShardOutput>(); };
+  hooks.on_done = std::move(on_done);
+  hooks.tick = [] {};
+  hooks.tick_interval = std::chrono::milliseconds(50);
+  return hooks;
+}
+
+Shard shard_at(std::uint64_t position) { return Shard{position, position, position + 1}; }
+
+TEST(Executor, EveryShardIsDoneOnceAndCounted) {
+  for (int threads : {1, 2, 3, 8}) {
+    CountingSource source({0, 5000});
+    std::set<std::uint64_t> seen;
+    std::uint64_t duplicates = 0;
+    const ExecutorStats stats =
+        Executor(threads).run(source, shard_at, hooks_with([&](ShardOutcome&& o) {
+                                duplicates += seen.insert(o.shard.id).second ? 0 : 1;
+                              }));
+    EXPECT_EQ(stats.shards, 5000u) << threads << " threads";
+    EXPECT_EQ(seen.size(), 5000u) << threads << " threads";
+    EXPECT_EQ(duplicates, 0u) << threads << " threads";
+    EXPECT_EQ(source.completed_count(), 5000u) << threads << " threads";
+  }
+}
+
+TEST(Executor, AnErrorInOnDoneEndsTheRun) {
+  // Several shards finish per wake-up with 4 threads; the hook fails on the
+  // 10th. The run must rethrow it, not wait for shards it stopped counting.
+  auto run = std::async(std::launch::async, [] {
+    CountingSource source({0, 100000});
+    int calls = 0;
+    Executor(4).run(source, shard_at, hooks_with([&](ShardOutcome&&) {
+                      if (++calls == 10) throw std::runtime_error("checkpoint write failed");
+                    }));
+  });
+  if (run.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    ADD_FAILURE() << "the executor did not return within 30 s of the hook's error";
+    std::_Exit(1);  // its thread never returns: waiting on the future would hang too
+  }
+  EXPECT_THROW(run.get(), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace shardrun
