@@ -1,4 +1,4 @@
-// read_ceiling FILE.h5:/path THREADS [PROCESSES START]
+// read_ceiling FILE.h5:/path THREADS [START]
 //
 // The page-cache read ceiling for one dataset: THREADS threads pread() the
 // dataset's raw bytes in reads of shardrun's block size (io::kReadBlockBytes)
@@ -10,10 +10,10 @@
 // shardrun's raw read path does minus the computation, so shardrun at the same
 // parallelism can approach it but not beat it. Prints one line:
 //   seconds=<s> bytes=<n> gbps=<x> end=<epoch s>
-// With PROCESSES and START, PROCESSES copies of this program started together
-// share the counter (a file in /dev/shm named after START) and begin reading
-// at the wall-clock time START (seconds since the epoch): the ceiling of
-// PROCESSES ranks is the sum of their bytes over (latest end − START).
+// With START, copies of this program started together share the counter (a
+// file in /dev/shm named after START) and begin reading at the wall-clock
+// time START (seconds since the epoch): the ceiling of as many ranks is the
+// sum of their bytes over (latest end − START).
 // Needs a contiguous, unfiltered, native-order dataset (what `shardrun gen`
 // writes by default). Exit status: 0 done, 1 runtime error, 2 usage error.
 #include <fcntl.h>
@@ -133,29 +133,29 @@ class PieceCounter {
 
 constexpr std::uint64_t kPieceBytes = 16 * kReadBytes;
 
-void sleep_until_epoch(const std::string& text) {
+std::chrono::system_clock::time_point parse_epoch(const std::string& text) {
   char* end = nullptr;
-  const double start_at = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !(start_at > 0))
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(seconds > 0))
     throw UsageError("START must be seconds since the epoch, got '" + text + "'");
-  std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+  return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double>(start_at))));
+          std::chrono::duration<double>(seconds)));
 }
 
 int run(int argc, char** argv) {
-  if (argc != 3 && argc != 5)
-    throw UsageError("usage: read_ceiling FILE.h5:/path THREADS [PROCESSES START]");
+  if (argc != 3 && argc != 4) throw UsageError("usage: read_ceiling FILE.h5:/path THREADS [START]");
   const shardrun::io::DatasetRef ref = shardrun::io::parse_dataset_ref(argv[1], "FILE.h5:/path");
   const int threads = parse_threads(argv[2]);
-  if (argc == 5) parse_threads(argv[3]);  // PROCESSES: only checked; the counter is shared
+  const std::optional<std::chrono::system_clock::time_point> start_at =
+      argc == 4 ? std::optional(parse_epoch(argv[3])) : std::nullopt;
   const Extent extent = raw_extent(ref);
 
   const int fd = ::open(ref.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw RuntimeError("cannot open " + ref.file + ": " + std::strerror(errno));
   std::optional<PieceCounter> counter;
-  if (argc == 5)
-    counter.emplace("/dev/shm/shardrun-read-ceiling-" + std::string(argv[4]));
+  if (start_at)
+    counter.emplace("/dev/shm/shardrun-read-ceiling-" + std::string(argv[3]));
   else
     counter.emplace();
   const auto count = static_cast<std::size_t>(threads);
@@ -166,7 +166,7 @@ int run(int argc, char** argv) {
   std::vector<std::thread> workers;
   workers.reserve(count);
 
-  if (argc == 5) sleep_until_epoch(argv[4]);
+  if (start_at) std::this_thread::sleep_until(*start_at);
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t t = 0; t < count; ++t) {
     workers.emplace_back([&, t] {

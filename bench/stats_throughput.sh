@@ -169,7 +169,7 @@ run_ceiling_processes() {
   start=$(date '+%s.%N' | awk '{printf "%.6f", $1 + 0.5}')
   local pids=()
   for ((part = 0; part < procs; part++)); do
-    /usr/bin/time -v -o "$base.$part.time" "$READ_CEILING" "$DATA:/x" 1 "$procs" "$start" \
+    /usr/bin/time -v -o "$base.$part.time" "$READ_CEILING" "$DATA:/x" 1 "$start" \
       >"$base.$part.out" 2>"$base.$part.err" &
     pids+=($!)
   done

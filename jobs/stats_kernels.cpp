@@ -148,7 +148,6 @@ template <int W, bool kMaskNaN, class T>
     hi[a] = -inf;
   }
   for (std::size_t i = 0; i < n; i += kLanes) {
-#pragma GCC unroll 8
     for (int a = 0; a < kAcc; ++a) {
       const Vec v = load<W>(p + i + W * a);
       if constexpr (kMaskNaN) {
@@ -179,7 +178,6 @@ template <int W, bool kMaskNaN, class T>
   out.mean = out.float_sum / total;
   const Vec mean = zero + out.mean;
   for (std::size_t i = 0; i < n; i += kLanes) {
-#pragma GCC unroll 8
     for (int a = 0; a < kAcc; ++a) {
       const Vec v = load<W>(p + i + W * a);
       Vec d = v - mean;

@@ -6,9 +6,10 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
+
+#include "stats_reference.hpp"
 
 namespace shardrun::jobs {
 namespace {
@@ -19,11 +20,7 @@ struct Case {
 };
 
 std::vector<double> normal(std::size_t n, double mean, double sd, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> dist(mean, sd);
-  std::vector<double> v(n);
-  for (double& x : v) x = dist(rng);
-  return v;
+  return testing::normal_values(n, mean, sd, seed);
 }
 
 // A chunk whose first value is an outlier: the shift (the midrange of the
@@ -96,36 +93,13 @@ TEST(StatsKernels, EveryVectorWidthGivesTheSameBits) {
   }
 }
 
-// Long double two-pass reference over the non-NaN values.
-struct Reference {
-  std::uint64_t count = 0;
-  long double mean = 0, m2 = 0;
-  double min = INFINITY, max = -INFINITY;
-};
-
-Reference reference(const std::vector<double>& v) {
-  Reference r;
-  long double sum = 0;
-  for (double x : v) {
-    if (std::isnan(x)) continue;
-    ++r.count;
-    sum += x;
-    r.min = std::min(r.min, x);
-    r.max = std::max(r.max, x);
-  }
-  r.mean = sum / static_cast<long double>(r.count);
-  for (double x : v)
-    if (!std::isnan(x)) r.m2 += (x - r.mean) * (x - r.mean);
-  return r;
-}
-
 // Relative errors of the order of a two-pass sum of n terms. A one-pass
 // result kept with a shift far from the mean ("poor shift") would be off by
 // about a thousand times more (1.4e-13 when the check is taken out).
 TEST(StatsKernels, MatchALongDoubleTwoPassReference) {
   for (const Case& c : cases()) {
     if (c.name == "inf") continue;
-    const Reference r = reference(c.values);
+    const testing::StatsReference r = testing::stats_reference(c.values);
     for (SimdLevel level : supported_levels()) {
       const ColumnStats s = contiguous_float_stats(c.values.data(), c.values.size(), level);
       const std::string what = c.name + " at level " + std::to_string(static_cast<int>(level));

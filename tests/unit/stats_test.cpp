@@ -5,35 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
+
+#include "stats_reference.hpp"
 
 namespace shardrun::jobs {
 namespace {
 
-struct Reference {
-  std::uint64_t count = 0, nans = 0;
-  long double sum = 0, mean = 0, variance = 0;
-  double min = INFINITY, max = -INFINITY;
-};
-
-Reference two_pass(const std::vector<double>& v, std::size_t col = 0, std::size_t cols = 1) {
-  Reference r;
-  for (std::size_t i = col; i < v.size(); i += cols) {
-    if (std::isnan(v[i])) {
-      ++r.nans;
-      continue;
-    }
-    ++r.count;
-    r.sum += v[i];
-    r.min = std::min(r.min, v[i]);
-    r.max = std::max(r.max, v[i]);
-  }
-  r.mean = r.sum / r.count;
-  for (std::size_t i = col; i < v.size(); i += cols)
-    if (!std::isnan(v[i])) r.variance += (v[i] - r.mean) * (v[i] - r.mean);
-  r.variance /= r.count;
-  return r;
-}
+using testing::stats_reference;
+using Reference = testing::StatsReference;
 
 void expect_matches(const ColumnStats& s, const Reference& r) {
   EXPECT_EQ(s.count, r.count);
@@ -45,22 +24,19 @@ void expect_matches(const ColumnStats& s, const Reference& r) {
   EXPECT_NEAR(s.mean, static_cast<double>(r.mean),
               1e-12 * std::fabs(static_cast<double>(r.mean)) + 1e-12);
   const double variance = s.m2 / static_cast<double>(s.count);
-  EXPECT_NEAR(variance, static_cast<double>(r.variance), 1e-12 * static_cast<double>(r.variance));
+  EXPECT_NEAR(variance, static_cast<double>(r.variance()),
+              1e-12 * static_cast<double>(r.variance()));
 }
 
 std::vector<double> sample(std::size_t n, double offset, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal(offset, 3.0);
-  std::vector<double> v(n);
-  for (double& x : v) x = normal(rng);
-  return v;
+  return testing::normal_values(n, offset, 3.0, seed);
 }
 
 TEST(Stats, OneBlockMatchesTwoPassReference) {
   const auto v = sample(100'003, 5.0, 1);
   StatsPartial p(1, false);
   p.add_block(Block{ElementType::f64, v.data(), 0, v.size(), 1});
-  expect_matches(p.columns()[0], two_pass(v));
+  expect_matches(p.columns()[0], stats_reference(v));
 }
 
 TEST(Stats, CombinedBlocksMatchTwoPassReference) {
@@ -69,7 +45,7 @@ TEST(Stats, CombinedBlocksMatchTwoPassReference) {
   left.add_block(Block{ElementType::f64, v.data(), 0, 12'345, 1});
   right.add_block(Block{ElementType::f64, v.data() + 12'345, 12'345, v.size() - 12'345, 1});
   left.combine(right);
-  expect_matches(left.columns()[0], two_pass(v));
+  expect_matches(left.columns()[0], stats_reference(v));
 }
 
 TEST(Stats, VarianceIsStableWithALargeOffset) {
@@ -77,9 +53,9 @@ TEST(Stats, VarianceIsStableWithALargeOffset) {
   auto v = sample(200'000, 1e9, 3);
   StatsPartial p(1, false);
   p.add_block(Block{ElementType::f64, v.data(), 0, v.size(), 1});
-  const Reference r = two_pass(v);
-  EXPECT_NEAR(p.columns()[0].m2 / static_cast<double>(v.size()), static_cast<double>(r.variance),
-              1e-6 * static_cast<double>(r.variance));
+  const Reference r = stats_reference(v);
+  EXPECT_NEAR(p.columns()[0].m2 / static_cast<double>(v.size()), static_cast<double>(r.variance()),
+              1e-6 * static_cast<double>(r.variance()));
 }
 
 TEST(Stats, NaNsAreCountedAndSkippedPerColumn) {
@@ -87,7 +63,7 @@ TEST(Stats, NaNsAreCountedAndSkippedPerColumn) {
   for (std::size_t i = 0; i < v.size(); i += 7) v[i] = NAN;
   StatsPartial p(3, false);
   p.add_block(Block{ElementType::f64, v.data(), 0, 1000, 3});
-  for (std::size_t c = 0; c < 3; ++c) expect_matches(p.columns()[c], two_pass(v, c, 3));
+  for (std::size_t c = 0; c < 3; ++c) expect_matches(p.columns()[c], stats_reference(v, c, 3));
 }
 
 TEST(Stats, AllNaNColumnHasNoCount) {
