@@ -1,36 +1,37 @@
 // The built-in jobs, by name.
+#include "builtin.hpp"
+
 #include "exec.hpp"
 #include "histogram.hpp"
 #include "mandelbrot.hpp"
-#include "shardrun/registry.hpp"
 #include "stats.hpp"
 #include "synthetic.hpp"
 #include "wordcount.hpp"
 
-namespace shardrun {
+namespace shardrun::jobs {
 
 Registry builtin_registry() {
   Registry registry;
   registry.add({"stats", "count, sum, mean, variance, min, max and NaNs per column of a dataset",
-                [] { return std::make_unique<jobs::StatsJob>(); }});
+                [] { return std::make_unique<StatsJob>(); }});
   registry.add({"histogram",
                 "counts in equal bins over --range per column of a dataset (numpy semantics)",
-                [] { return std::make_unique<jobs::HistogramJob>(); }});
+                [] { return std::make_unique<HistogramJob>(); }});
   registry.add({"synthetic",
                 "items that burn a chosen CPU cost (--cost), for balance studies; a checksum "
                 "proves exactly once",
-                [] { return std::make_unique<jobs::SyntheticJob>(); }});
+                [] { return std::make_unique<SyntheticJob>(); }});
   registry.add({"mandelbrot",
                 "map job: rows of a Mandelbrot image into the dataset /image (uint16 iterations)",
-                [] { return std::make_unique<jobs::MandelbrotJob>(); }});
+                [] { return std::make_unique<MandelbrotJob>(); }});
   registry.add({"wordcount",
                 "how often each word occurs in text files (--input files or directories)",
-                [] { return std::make_unique<jobs::WordcountJob>(); }});
+                [] { return std::make_unique<WordcountJob>(); }});
   registry.add({"exec",
                 "task farm: shell commands from --tasks FILE (or --command with --args), with "
                 "timeouts, retries, a joblog and resume",
-                [] { return std::make_unique<jobs::ExecJob>(); }});
+                [] { return std::make_unique<ExecJob>(); }});
   return registry;
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::jobs

@@ -5,10 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
-#include "io/result_file.hpp"
-#include "io/text_lines.hpp"
-#include "report/run_record.hpp"
-#include "tasks/replacement.hpp"
+#include "command_template.hpp"
+#include "entry_list.hpp"
+#include "shardrun/digest.hpp"
 
 namespace shardrun::jobs {
 
@@ -66,8 +65,8 @@ void ExecJob::load() const {
   if (!entries_.empty()) return;
   if (tasks_file_.empty() && template_.empty())
     throw UsageError("exec: give --tasks FILE, or --command TEMPLATE with --args FILE");
-  entries_ = tasks_file_.empty() ? io::read_entries(args_file_, "--args", false)
-                                 : io::read_entries(tasks_file_, "--tasks", true);
+  entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
+                                 : read_entries(tasks_file_, "--tasks", true);
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!options_.workdir.empty() && !fs::is_directory(options_.workdir, ec))
@@ -77,7 +76,6 @@ void ExecJob::load() const {
     if (!fs::is_directory(options_.logdir, ec) || ::access(options_.logdir.c_str(), W_OK) != 0)
       throw UsageError("--logdir: cannot create or write the directory " + options_.logdir);
   }
-  if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
 }
 
 DomainSpec ExecJob::domain() const {
@@ -99,7 +97,7 @@ std::string ExecJob::parameters() const {
 
 std::string ExecJob::command(std::uint64_t item, int slot) const {
   if (template_.empty()) return entries_.at(item);
-  return tasks::expand_template(template_, entries_.at(item), item + 1, slot);
+  return expand_template(template_, entries_.at(item), item + 1, slot);
 }
 
 }  // namespace shardrun::jobs

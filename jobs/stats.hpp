@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/int128.hpp"
+#include "shardrun/int128.hpp"
 #include "shardrun/job.hpp"
 
 namespace shardrun::jobs {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include "report/run_record.hpp"
+#include "shardrun/digest.hpp"
 
 namespace shardrun::jobs {
 namespace {
@@ -145,7 +145,7 @@ void WordcountJob::add_options(CLI::App& app) {
       "byte ranges of the files (default 4 MiB); a shard counts the lines that start in it.");
 }
 
-const io::TextFiles& WordcountJob::files() const {
+const TextFiles& WordcountJob::files() const {
   if (!files_) files_.emplace(inputs_, "--input");
   return *files_;
 }
@@ -153,7 +153,7 @@ const io::TextFiles& WordcountJob::files() const {
 std::string WordcountJob::parameters() const {
   // The files' names, sizes and times: a resume refuses changed input.
   std::string identity;
-  for (const io::TextFile& f : files().files())
+  for (const TextFile& f : files().files())
     identity += f.path + '\0' + std::to_string(f.bytes) + '\0' + std::to_string(f.mtime_ns) + '\n';
   return "files=" + std::to_string(files().files().size()) +
          " bytes=" + std::to_string(files().bytes()) +

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "io/text_files.hpp"
 #include "shardrun/job.hpp"
+#include "shardrun/text_files.hpp"
 
 namespace shardrun::jobs {
 
@@ -61,11 +61,11 @@ class WordcountJob : public ReduceJob {
   std::string finalize(const Partial& total, ResultWriter& out) const override;
 
  private:
-  const io::TextFiles& files() const;
+  const TextFiles& files() const;
 
   std::vector<std::string> inputs_;
   std::size_t top_ = 10;
-  mutable std::optional<io::TextFiles> files_;  // listed by domain()
+  mutable std::optional<TextFiles> files_;  // listed by domain()
 };
 
 }  // namespace shardrun::jobs

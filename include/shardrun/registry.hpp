@@ -1,4 +1,4 @@
-// Jobs by name. Built-in jobs join in jobs/builtin.cpp.
+// Jobs by name: what `shardrun jobs` lists and `shardrun run NAME` runs.
 #pragma once
 
 #include <functional>
@@ -27,8 +27,5 @@ class Registry {
  private:
   std::vector<JobInfo> jobs_;
 };
-
-// A registry holding every built-in job.
-Registry builtin_registry();
 
 }  // namespace shardrun

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-namespace shardrun {
+namespace shardrun::balance {
 
-std::optional<ShardRange> StaticSource::next(std::uint64_t max, bool /*idle*/) {
+std::optional<core::ShardRange> StaticSource::next(std::uint64_t max, bool /*idle*/) {
   if (left_.empty()) return std::nullopt;
   const std::uint64_t take = std::min(max, left_.size());
-  ShardRange out{left_.begin, left_.begin + take};
+  core::ShardRange out{left_.begin, left_.begin + take};
   left_.begin += take;
   return out;
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

@@ -1,18 +1,18 @@
 // The static strategy: each rank runs its own contiguous block of the plan.
 #pragma once
 
-#include "balance/shard_source.hpp"
+#include "core/shard_source.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 
 // Nothing moves between ranks: a baseline for the dynamic strategies.
-class StaticSource : public ShardSource {
+class StaticSource : public core::ShardSource {
  public:
-  explicit StaticSource(ShardRange block) : left_(block) {}
-  std::optional<ShardRange> next(std::uint64_t max, bool idle) override;
+  explicit StaticSource(core::ShardRange block) : left_(block) {}
+  std::optional<core::ShardRange> next(std::uint64_t max, bool idle) override;
 
  private:
-  ShardRange left_;
+  core::ShardRange left_;
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

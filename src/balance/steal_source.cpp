@@ -4,29 +4,27 @@
 
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 
-StealSource::StealSource(const mpi::Comm& comm, std::uint64_t shard_count, ShardRange block)
+StealSource::StealSource(const mpi::Comm& comm, std::uint64_t shard_count, core::ShardRange block)
     : window_(comm, comm.rank() == 0 ? kWords : 1),
       shard_count_(shard_count),
       rank_(comm.rank()),
       ranks_(comm.size()),
       rng_(static_cast<std::minstd_rand::result_type>(1 + comm.rank())) {
-  if (shard_count >= kMaxShards)
-    throw UsageError("--balance steal: at most 2^32-1 shards; use fewer (--shards)");
   const BlockWord own{static_cast<std::uint32_t>(block.begin),
                       static_cast<std::uint32_t>(block.end)};
   window_.compare_and_swap(rank_, kBlock, 0, own.pack());
   comm.barrier();  // every block is in place before anyone steals
 }
 
-std::optional<ShardRange> StealSource::take_own(std::uint64_t max) {
+std::optional<core::ShardRange> StealSource::take_own(std::uint64_t max) {
   std::uint64_t word = window_.load(rank_, kBlock);
   for (;;) {
     BlockWord block = BlockWord::unpack(word);
     if (block.left() == 0) return std::nullopt;
     const auto take = static_cast<std::uint32_t>(std::min<std::uint64_t>(max, block.left()));
-    const ShardRange out{block.head, std::uint64_t{block.head} + take};
+    const core::ShardRange out{block.head, std::uint64_t{block.head} + take};
     block.head += take;
     const std::uint64_t seen = window_.compare_and_swap(rank_, kBlock, word, block.pack());
     if (seen == word) return out;
@@ -86,18 +84,18 @@ bool StealSource::finished() {
   return window_.load(0, kDone) >= shard_count_ || window_.load(0, kAbandoned) != 0;
 }
 
-std::optional<ShardRange> StealSource::next(std::uint64_t max, bool idle) {
+std::optional<core::ShardRange> StealSource::next(std::uint64_t max, bool idle) {
   if (auto own = take_own(max)) return own;
   // Shards in flight: one cheap attempt, then let the executor reap. Idle: a
   // random attempt, then every other rank once.
   if (steal_once() || (idle && sweep()))
     if (auto own = take_own(max)) return own;  // or robbed in turn already
   if (idle && finished()) return std::nullopt;
-  return ShardRange{};
+  return core::ShardRange{};
 }
 
 void StealSource::completed(std::uint64_t shards) { window_.fetch_add(0, kDone, shards); }
 
 void StealSource::abandon() { window_.fetch_add(0, kAbandoned, 1); }
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

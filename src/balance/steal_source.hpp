@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <random>
 
-#include "balance/shard_source.hpp"
+#include "core/shard_source.hpp"
 #include "mpi/atomic_window.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 
 // The (head, tail) of a rank's remaining block, packed in one 64-bit word so
 // that one compare-and-swap moves either end atomically. Ids < 2^32.
@@ -30,20 +30,20 @@ struct BlockWord {
 // a rank abandoned the run). Victims: two ranks at random, the one with more
 // left (power of two choices); an idle rank then sweeps every other rank
 // once. next() never blocks: the executor backs off between idle calls.
-class StealSource : public ShardSource {
+class StealSource : public core::ShardSource {
  public:
-  StealSource(const mpi::Comm& comm, std::uint64_t shard_count, ShardRange block);
-  std::optional<ShardRange> next(std::uint64_t max, bool idle) override;
+  StealSource(const mpi::Comm& comm, std::uint64_t shard_count, core::ShardRange block);
+  std::optional<core::ShardRange> next(std::uint64_t max, bool idle) override;
   void completed(std::uint64_t shards) override;
   void abandon() override;
-  SourceStats stats() const override { return stats_; }
+  core::SourceStats stats() const override { return stats_; }
 
   static constexpr std::uint64_t kMaxShards = std::uint64_t{1} << 32;
 
  private:
   enum Word { kBlock, kDone, kAbandoned, kWords };  // kDone, kAbandoned: on rank 0 only
 
-  std::optional<ShardRange> take_own(std::uint64_t max);
+  std::optional<core::ShardRange> take_own(std::uint64_t max);
   bool steal_from(int victim);
   bool steal_once();  // two random victims
   bool sweep();       // every other rank, in order from a random start
@@ -54,7 +54,7 @@ class StealSource : public ShardSource {
   int rank_;
   int ranks_;
   std::minstd_rand rng_;
-  SourceStats stats_;
+  core::SourceStats stats_;
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

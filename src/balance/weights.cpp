@@ -8,7 +8,7 @@
 
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 
 std::vector<double> parse_weights(const std::string& text, int ranks) {
   std::string list = text;
@@ -43,8 +43,8 @@ std::vector<double> parse_weights(const std::string& text, int ranks) {
   return weights;
 }
 
-ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> weights, int rank,
-                          int ranks) {
+core::ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> weights,
+                                int rank, int ranks) {
   auto start = [&](int r) -> std::uint64_t {
     if (r >= ranks) return shard_count;
     if (weights.empty())
@@ -56,4 +56,4 @@ ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> wei
   return {start(rank), start(rank + 1)};
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

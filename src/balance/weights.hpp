@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "balance/shard_source.hpp"
+#include "core/shard_source.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 
 // "1,2.5,1" or the name of a file holding numbers separated by commas or
 // white space; one positive weight per rank. Throws UsageError naming --weights.
@@ -17,7 +17,7 @@ std::vector<double> parse_weights(const std::string& text, int ranks);
 // Rank r's block of a plan of shard_count shards: contiguous, in rank order,
 // sized in proportion to the weights (equal when empty); the blocks of all
 // ranks cover 0..shard_count-1 exactly once.
-ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> weights, int rank,
-                          int ranks);
+core::ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> weights,
+                                int rank, int ranks);
 
-}  // namespace shardrun
+}  // namespace shardrun::balance

@@ -6,10 +6,11 @@
 
 #include "h5/h5_dataset.hpp"
 #include "h5/h5_file.hpp"
+#include "h5/h5_record.hpp"
 #include "io/durable_file.hpp"
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 namespace {
 
 constexpr const char* kFormat = "shardrun checkpoint";
@@ -26,55 +27,41 @@ std::vector<T> read_vector(const h5::File& file, const std::string& name) {
   return values;
 }
 
-void write_fingerprint(h5::File& file, const Fingerprint& f) {
-  file.create_group("/fingerprint");
-  file.write_attribute("/fingerprint", "job", f.job);
-  file.write_attribute("/fingerprint", "parameters", f.parameters);
-  file.write_attribute("/fingerprint", "input", f.input);
-  file.write_attribute("/fingerprint", "input_type", f.input_type);
-  file.write_attribute("/fingerprint", "input_shape", f.input_shape);
-  file.write_attribute("/fingerprint", "input_file_bytes", f.input_file_bytes);
-  file.write_attribute("/fingerprint", "input_mtime_ns",
-                       static_cast<std::uint64_t>(f.input_mtime_ns));
-  file.write_attribute("/fingerprint", "input_sample", f.input_sample);
-  file.write_attribute("/fingerprint", "shards", f.shards);
-  file.write_attribute("/fingerprint", "items", f.items);
-  file.write_attribute("/fingerprint", "plan", f.plan);
+const std::vector<h5::Field<Fingerprint>>& fingerprint_fields() {
+  static const std::vector<h5::Field<Fingerprint>> fields = {
+      {"job", &Fingerprint::job},
+      {"parameters", &Fingerprint::parameters},
+      {"input", &Fingerprint::input},
+      {"input_type", &Fingerprint::input_type},
+      {"input_shape", &Fingerprint::input_shape},
+      {"input_file_bytes", &Fingerprint::input_file_bytes},
+      {"input_mtime_ns", &Fingerprint::input_mtime_ns},
+      {"input_sample", &Fingerprint::input_sample},
+      {"shards", &Fingerprint::shards},
+      {"items", &Fingerprint::items},
+      {"plan", &Fingerprint::plan},
+  };
+  return fields;
 }
 
-Fingerprint read_fingerprint(const h5::File& file) {
-  Fingerprint f;
-  f.job = file.read_string_attribute("/fingerprint", "job");
-  f.parameters = file.read_string_attribute("/fingerprint", "parameters");
-  f.input = file.read_string_attribute("/fingerprint", "input");
-  f.input_type = file.read_string_attribute("/fingerprint", "input_type");
-  f.input_shape = file.read_string_attribute("/fingerprint", "input_shape");
-  f.input_file_bytes = file.read_u64_attribute("/fingerprint", "input_file_bytes");
-  f.input_mtime_ns =
-      static_cast<std::int64_t>(file.read_u64_attribute("/fingerprint", "input_mtime_ns"));
-  f.input_sample = file.read_u64_attribute("/fingerprint", "input_sample");
-  f.shards = file.read_u64_attribute("/fingerprint", "shards");
-  f.items = file.read_u64_attribute("/fingerprint", "items");
-  f.plan = file.read_string_attribute("/fingerprint", "plan");
-  return f;
+const std::vector<h5::Field<RunEntry>>& run_fields() {
+  static const std::vector<h5::Field<RunEntry>> fields = {
+      {"started_s", &RunEntry::started_s}, {"last_saved_s", &RunEntry::last_saved_s},
+      {"ended_s", &RunEntry::ended_s},     {"ranks", &RunEntry::ranks},
+      {"threads", &RunEntry::threads},     {"how", &RunEntry::how},
+      {"host", &RunEntry::host},           {"slurm_job_id", &RunEntry::slurm_job_id},
+  };
+  return fields;
 }
 
 void write_runs(h5::File& file, const std::vector<RunEntry>& runs) {
   file.create_group("/runs");
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const RunEntry& r = runs[i];
     char name[32];
     std::snprintf(name, sizeof name, "/runs/%04zu", i);  // sorts in run order
     file.create_group(name);
-    file.write_attribute(name, "started_s", r.started_s);
-    file.write_attribute(name, "last_saved_s", r.last_saved_s);
-    file.write_attribute(name, "ended_s", r.ended_s);
-    file.write_attribute(name, "ranks", r.ranks);
-    file.write_attribute(name, "threads", r.threads);
-    file.write_attribute(name, "how", r.how);
-    file.write_attribute(name, "host", r.host);
-    file.write_attribute(name, "slurm_job_id", r.slurm_job_id);
-    write_vector(file, std::string(name) + "/rank_speed", r.rank_speed);
+    h5::write_fields(file, name, runs[i], run_fields());
+    write_vector(file, std::string(name) + "/rank_speed", runs[i].rank_speed);
   }
 }
 
@@ -83,14 +70,7 @@ std::vector<RunEntry> read_runs(const h5::File& file) {
   for (const std::string& id : file.list("/runs")) {
     const std::string name = "/runs/" + id;
     RunEntry r;
-    r.started_s = file.read_double_attribute(name, "started_s");
-    r.last_saved_s = file.read_double_attribute(name, "last_saved_s");
-    r.ended_s = file.read_double_attribute(name, "ended_s");
-    r.ranks = file.read_u64_attribute(name, "ranks");
-    r.threads = file.read_u64_attribute(name, "threads");
-    r.how = file.read_string_attribute(name, "how");
-    r.host = file.read_string_attribute(name, "host");
-    r.slurm_job_id = file.read_string_attribute(name, "slurm_job_id");
+    h5::read_fields(file, name, r, run_fields());
     r.rank_speed = read_vector<double>(file, name + "/rank_speed");
     runs.push_back(std::move(r));
   }
@@ -107,12 +87,14 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
     file.write_attribute("/", "format_version", CheckpointState::kFormatVersion);
     file.write_attribute("/", "complete", std::uint64_t{state.complete});
     file.write_attribute("/", "output_working", state.output_working);
-    write_fingerprint(file, state.fingerprint);
+    file.create_group("/fingerprint");
+    h5::write_fields(file, "/fingerprint", state.fingerprint, fingerprint_fields());
     write_vector(file, "/done", state.done);
     write_vector(file, "/shard_seconds", state.shard_seconds);
-    std::vector<std::uint8_t> partials(state.partials.size());
-    if (!partials.empty()) std::memcpy(partials.data(), state.partials.data(), partials.size());
-    write_vector(file, "/partials", partials);
+    std::vector<std::uint8_t> shape_state(state.shape_state.size());
+    if (!shape_state.empty())
+      std::memcpy(shape_state.data(), state.shape_state.data(), shape_state.size());
+    write_vector(file, "/shape_state", shape_state);
     write_runs(file, state.runs);
     file.close();
     io::replace_file(temp, path);
@@ -137,16 +119,18 @@ CheckpointState read_checkpoint(const std::string& path) {
     if (version != CheckpointState::kFormatVersion)
       throw UsageError(where + " has format version " + std::to_string(version) +
                        "; this shardrun reads version " +
-                       std::to_string(CheckpointState::kFormatVersion));
+                       std::to_string(CheckpointState::kFormatVersion) +
+                       " only: resume it with the shardrun that wrote it, or --restart");
     CheckpointState state;
     state.complete = file.read_u64_attribute("/", "complete") != 0;
     state.output_working = file.read_string_attribute("/", "output_working");
-    state.fingerprint = read_fingerprint(file);
+    h5::read_fields(file, "/fingerprint", state.fingerprint, fingerprint_fields());
     state.done = read_vector<std::uint8_t>(file, "/done");
     state.shard_seconds = read_vector<double>(file, "/shard_seconds");
-    const std::vector<std::uint8_t> partials = read_vector<std::uint8_t>(file, "/partials");
-    state.partials.resize(partials.size());
-    if (!partials.empty()) std::memcpy(state.partials.data(), partials.data(), partials.size());
+    const auto shape_state = read_vector<std::uint8_t>(file, "/shape_state");
+    state.shape_state.resize(shape_state.size());
+    if (!shape_state.empty())
+      std::memcpy(state.shape_state.data(), shape_state.data(), shape_state.size());
     state.runs = read_runs(file);
     if (state.done.size() != state.fingerprint.shards ||
         state.shard_seconds.size() != state.fingerprint.shards)
@@ -159,4 +143,4 @@ CheckpointState read_checkpoint(const std::string& path) {
   }
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

@@ -9,7 +9,7 @@
 #include "checkpoint/fingerprint.hpp"
 #include "shardrun/partial.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 
 // One run of the job, as the checkpoint remembers it.
 struct RunEntry {
@@ -25,11 +25,12 @@ struct RunEntry {
 };
 
 struct CheckpointState {
-  static constexpr std::uint64_t kFormatVersion = 1;
+  // 2: /partials became /shape_state. Older checkpoints are refused.
+  static constexpr std::uint64_t kFormatVersion = 2;
   Fingerprint fingerprint;
   std::vector<std::uint8_t> done;     // one per shard
   std::vector<double> shard_seconds;  // NaN while not done
-  Bytes partials;                     // ShapeRunner::save(): folded nodes of the combine tree
+  Bytes shape_state;                  // the shape's saved state: folded partials, or task records
   std::string output_working;         // the working output file, kept between runs
   std::vector<RunEntry> runs;
   bool complete = false;
@@ -45,4 +46,4 @@ void write_checkpoint(const std::string& path, const CheckpointState& state);
 // or inconsistent.
 CheckpointState read_checkpoint(const std::string& path);
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

@@ -4,11 +4,11 @@
 #include <filesystem>
 #include <limits>
 
-#include "core/executor.hpp"
+#include "base/clock.hpp"
 #include "io/durable_file.hpp"
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 
 CheckpointSession::CheckpointSession(std::string path, bool restart, const Fingerprint& now,
                                      RunEntry this_run)
@@ -35,17 +35,16 @@ void CheckpointSession::join() {
   if (writer_.joinable()) writer_.join();
 }
 
-void CheckpointSession::snapshot(const DoneLedger& ledger, const ShapeRunner& runner,
-                                 const std::string& how, const std::vector<double>& rank_speed) {
+void CheckpointSession::take(Snapshot snapshot) {
   last_save_ = std::chrono::steady_clock::now();
   RunEntry& run = state_.runs.back();
-  run.how = how;
-  run.last_saved_s = wall_seconds();
-  if (how != "running") run.ended_s = run.last_saved_s;
-  if (!rank_speed.empty()) run.rank_speed = rank_speed;
-  state_.done = ledger.done();
-  state_.shard_seconds = ledger.seconds();
-  state_.partials = runner.save();
+  run.how = std::move(snapshot.how);
+  run.last_saved_s = base::wall_seconds();
+  if (run.how != "running") run.ended_s = run.last_saved_s;
+  if (!snapshot.rank_speed.empty()) run.rank_speed = std::move(snapshot.rank_speed);
+  state_.done = std::move(snapshot.done);
+  state_.shard_seconds = std::move(snapshot.shard_seconds);
+  state_.shape_state = std::move(snapshot.shape_state);
 }
 
 bool CheckpointSession::write(const std::string& path, const CheckpointState& state) {
@@ -62,20 +61,20 @@ bool CheckpointSession::write(const std::string& path, const CheckpointState& st
   }
 }
 
-bool CheckpointSession::save(const DoneLedger& ledger, const ShapeRunner& runner,
-                             const std::string& how, const std::vector<double>& rank_speed) {
+bool CheckpointSession::save(Snapshot snapshot) {
   join();
-  snapshot(ledger, runner, how, rank_speed);
+  take(std::move(snapshot));
   return write(path_, state_);
 }
 
-void CheckpointSession::save_if_due(const DoneLedger& ledger, const ShapeRunner& runner,
-                                    double every_s) {
-  if (writing_ ||
-      std::chrono::steady_clock::now() - last_save_ < std::chrono::duration<double>(every_s))
-    return;
+bool CheckpointSession::save_due(double every_s) const {
+  return !writing_ &&
+         std::chrono::steady_clock::now() - last_save_ >= std::chrono::duration<double>(every_s);
+}
+
+void CheckpointSession::save_in_background(Snapshot snapshot) {
   join();
-  snapshot(ledger, runner, "running", {});
+  take(std::move(snapshot));
   writing_ = true;
   writer_ = std::thread([this, path = path_, state = state_] {
     write(path, state);
@@ -83,8 +82,7 @@ void CheckpointSession::save_if_due(const DoneLedger& ledger, const ShapeRunner&
   });
 }
 
-void CheckpointSession::complete(const DoneLedger& ledger, const ShapeRunner& runner,
-                                 const std::vector<double>& rank_speed, bool keep) {
+void CheckpointSession::complete(Snapshot snapshot, bool keep) {
   if (!keep) {
     std::error_code ec;
     std::filesystem::remove(path_, ec);
@@ -93,9 +91,10 @@ void CheckpointSession::complete(const DoneLedger& ledger, const ShapeRunner& ru
   }
   state_.complete = true;
   state_.output_working.clear();
-  if (!save(ledger, runner, "completed", rank_speed))
+  snapshot.how = "completed";
+  if (!save(std::move(snapshot)))
     throw RuntimeError("the results are written, but checkpoint " + path_ +
                        " could not be marked complete");
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

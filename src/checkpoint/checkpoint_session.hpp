@@ -9,10 +9,18 @@
 
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/run_lock.hpp"
-#include "core/done_ledger.hpp"
-#include "core/shape_runner.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
+
+// What a save writes of the run: a plain value the orchestrator fills from
+// its done ledger and shape runner; the session knows neither.
+struct Snapshot {
+  std::vector<std::uint8_t> done;     // one per shard
+  std::vector<double> shard_seconds;  // NaN while not done
+  Bytes shape_state;                  // ShapeRunner::save()
+  std::string how = "running";        // how this run stands (RunEntry::how)
+  std::vector<double> rank_speed;     // empty: keep what the run entry has
+};
 
 // Rank 0 only. Holds the checkpoint's lock for the run's life; loads an
 // existing checkpoint (refusing one of another fingerprint, or a damaged one,
@@ -32,16 +40,16 @@ class CheckpointSession {
   const CheckpointState& state() const { return state_; }
   void set_output_working(const std::string& path) { state_.output_working = path; }
 
-  // Saves ledger and runner state now; `how` tells how this run stands.
-  // Returns false (after a warning) when the save failed.
-  bool save(const DoneLedger& ledger, const ShapeRunner& runner, const std::string& how,
-            const std::vector<double>& rank_speed = {});
-  // Starts a background save when `every` has passed since the last one
-  // began and none is still writing.
-  void save_if_due(const DoneLedger& ledger, const ShapeRunner& runner, double every_s);
+  // Saves now and waits for it. Returns false (after a warning) when the
+  // save failed.
+  bool save(Snapshot snapshot);
+  // Whether `every_s` has passed since the last save began and none is
+  // still writing.
+  bool save_due(double every_s) const;
+  // Starts saving on the background thread and returns.
+  void save_in_background(Snapshot snapshot);
   // The job is complete: mark it so (keep) or remove the checkpoint.
-  void complete(const DoneLedger& ledger, const ShapeRunner& runner,
-                const std::vector<double>& rank_speed, bool keep);
+  void complete(Snapshot snapshot, bool keep);
 
  private:
   std::string path_;
@@ -52,10 +60,9 @@ class CheckpointSession {
   std::thread writer_;  // the background save, if any
   std::atomic<bool> writing_{false};
 
-  void snapshot(const DoneLedger& ledger, const ShapeRunner& runner, const std::string& how,
-                const std::vector<double>& rank_speed);
+  void take(Snapshot snapshot);
   static bool write(const std::string& path, const CheckpointState& state);
   void join();
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <sstream>
 
-#include "report/run_record.hpp"
+#include "shardrun/digest.hpp"
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 namespace {
 
 // Rows at 16 places spread over the dataset (64 rows each, at most): a
@@ -29,8 +29,8 @@ std::uint64_t sample(const io::DatasetReader& input) {
 }  // namespace
 
 Fingerprint Fingerprint::of(const std::string& job, const std::string& parameters,
-                            const io::DatasetReader* input, const ShardPlan& plan,
-                            const PlanRequest& request) {
+                            const io::DatasetReader* input, const core::ShardPlan& plan,
+                            const core::PlanRequest& request) {
   Fingerprint f;
   f.job = job;
   f.parameters = parameters;
@@ -78,4 +78,4 @@ std::string describe_difference(const Fingerprint& saved, const Fingerprint& now
   return "";
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

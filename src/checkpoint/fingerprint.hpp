@@ -7,10 +7,10 @@
 #include "core/shard_plan.hpp"
 #include "io/dataset_reader.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 
 // Two runs may share a checkpoint only when every field is equal
-// (DESIGN.md promise 5: no silent mixing).
+// (docs/design.md, promise 5: no silent mixing).
 struct Fingerprint {
   std::string job;
   std::string parameters;   // Job::parameters()
@@ -26,11 +26,11 @@ struct Fingerprint {
 
   // Reads the input's identity (size, time, a content sample). Rank 0 only.
   static Fingerprint of(const std::string& job, const std::string& parameters,
-                        const io::DatasetReader* input, const ShardPlan& plan,
-                        const PlanRequest& request);
+                        const io::DatasetReader* input, const core::ShardPlan& plan,
+                        const core::PlanRequest& request);
 };
 
 // "" when equal, else one sentence naming what differs, saved versus now.
 std::string describe_difference(const Fingerprint& saved, const Fingerprint& now);
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

@@ -9,7 +9,7 @@
 
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 namespace {
 
 struct flock whole_file(short type) {
@@ -54,4 +54,4 @@ long RunLock::holder(const std::string& checkpoint) {
   return asked && lock.l_type != F_UNLCK ? static_cast<long>(lock.l_pid) : 0;
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace shardrun {
+namespace shardrun::checkpoint {
 
 // Held by rank 0 from the start of a checkpointed run to its end. The kernel
 // drops it when the process dies, however it dies, so a killed run never
@@ -26,4 +26,4 @@ class RunLock {
   int fd_ = -1;
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::checkpoint

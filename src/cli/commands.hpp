@@ -29,6 +29,6 @@ class Command {
 std::unique_ptr<Command> setup_run(CLI::App& app, const Registry& registry);
 std::unique_ptr<Command> setup_jobs(CLI::App& app, const Registry& registry);
 std::unique_ptr<Command> setup_gen(CLI::App& app);
-std::unique_ptr<Command> setup_inspect(CLI::App& app);
+std::unique_ptr<Command> setup_inspect(CLI::App& app, const Registry& registry);
 
 }  // namespace shardrun::cli

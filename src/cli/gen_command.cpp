@@ -6,8 +6,9 @@
 #include <filesystem>
 #include <numbers>
 
+#include "base/clock.hpp"
+#include "base/exit_status.hpp"
 #include "cli/commands.hpp"
-#include "core/executor.hpp"
 #include "h5/h5_dataset.hpp"
 #include "io/dataset_ref.hpp"
 #include "io/result_file.hpp"
@@ -97,26 +98,21 @@ class GenCommand : public Command {
 
   int run() override {
     const mpi::Comm comm;
-    std::string error;
-    int status = 0;
     io::DatasetRef ref;
-    try {
+    const base::Failure failure = base::failure_of(base::attempt([&] {
       ref = io::parse_dataset_ref(o_.output, "--output");
       if (o_.deflate > 0 && o_.chunk_rows == 0) throw UsageError("--deflate needs --chunk-rows");
       io::check_output_path(ref.file, "--output");
       if (std::filesystem::exists(ref.file) && !o_.force)
         throw UsageError("--output: " + ref.file + " exists; pass --force to replace it");
-    } catch (const UsageError& e) {
-      status = kExitUsageError;
-      error = e.what();
-    }
-    if (auto first = comm.first_error(status, error)) {
+    }));
+    if (auto first = comm.first_error(failure.exit_status, failure.message)) {
       if (comm.rank() == 0) std::fprintf(stderr, "shardrun: error: %s\n", first->message.c_str());
       return first->exit_status;
     }
-    const double started = wall_seconds();
+    const double started = base::wall_seconds();
     write(ref, comm);
-    const double seconds = wall_seconds() - started;
+    const double seconds = base::wall_seconds() - started;
     if (comm.rank() == 0) {
       const double bytes =
           static_cast<double>(o_.rows * o_.cols * element_size(parse_dtype(o_.dtype)));

@@ -9,11 +9,16 @@
 #include "checkpoint/run_lock.hpp"
 #include "cli/commands.hpp"
 #include "h5/h5_error.hpp"
+#include "shapes/task_record.hpp"
 #include "shardrun/registry.hpp"
-#include "tasks/task_record.hpp"
 
 namespace shardrun::cli {
 namespace {
+
+using checkpoint::CheckpointState;
+using checkpoint::Fingerprint;
+using checkpoint::RunEntry;
+using checkpoint::RunLock;
 
 std::string when(double unix_seconds) {
   if (unix_seconds <= 0) return "-";
@@ -25,7 +30,7 @@ std::string when(double unix_seconds) {
 
 class InspectCommand : public Command {
  public:
-  explicit InspectCommand(CLI::App* app) : Command(app) {
+  InspectCommand(CLI::App* app, const Registry& registry) : Command(app), registry_(registry) {
     app->add_option("file", path_, "Checkpoint file, or a task farm's result file")->required();
     app->add_flag("--joblog", joblog_,
                   "Print a task farm's attempts in GNU parallel's joblog format and exit");
@@ -40,16 +45,16 @@ class InspectCommand : public Command {
   // A task farm's result file: its /tasks records.
   int inspect_result() {
     const h5::File file = h5::File::open_read(path_);
-    std::vector<tasks::TaskRecord> records = tasks::read_records(file, "/tasks");
+    std::vector<shapes::TaskRecord> records = shapes::read_records(file, "/tasks");
     if (joblog_) {
-      std::printf("%s", tasks::joblog_text(records).c_str());
+      std::printf("%s", shapes::joblog_text(records).c_str());
       return kExitOk;
     }
     const std::uint64_t count = file.read_u64_attribute("/tasks", "tasks");
     std::printf("result      %s\njob         %s  %s\n", path_.c_str(),
                 file.read_string_attribute("/run", "job").c_str(),
                 file.read_string_attribute("/run", "parameters").c_str());
-    std::printf("%s", tasks::farm_report(records, count).c_str());
+    std::printf("%s", shapes::farm_report(records, count).c_str());
     return kExitOk;
   }
 
@@ -71,7 +76,7 @@ class InspectCommand : public Command {
                   path_.c_str(), holder);
       return kExitStopped;
     }
-    const CheckpointState state = read_checkpoint(path_);  // UsageError: exit 2
+    const CheckpointState state = checkpoint::read_checkpoint(path_);  // UsageError: exit 2
     const RunEntry* last = state.runs.empty() ? nullptr : &state.runs.back();
     std::string status = "resumable";
     int code = kExitStopped;
@@ -87,17 +92,16 @@ class InspectCommand : public Command {
       return code;
     }
     const Fingerprint& f = state.fingerprint;
-    const Registry registry = builtin_registry();
-    const JobInfo* info = registry.find(f.job);
+    const JobInfo* info = registry_.find(f.job);
     const bool farm = info && info->make()->shape() == JobShape::tasks;
-    std::vector<tasks::TaskRecord> records;
+    std::vector<shapes::TaskRecord> records;
     if (farm) {
-      tasks::decode_records(state.partials, records);
-      tasks::sort_records(records);
+      shapes::decode_records(state.shape_state, records);
+      shapes::sort_records(records);
     }
     if (joblog_) {
       if (!farm) throw UsageError(path_ + " is not the checkpoint of a task farm");
-      std::printf("%s", tasks::joblog_text(records).c_str());
+      std::printf("%s", shapes::joblog_text(records).c_str());
       return kExitOk;
     }
     std::uint64_t done = 0;
@@ -116,7 +120,7 @@ class InspectCommand : public Command {
     std::printf("progress    %llu/%llu shards done (%.1f%%)\n",
                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(f.shards),
                 f.shards ? 100.0 * static_cast<double>(done) / static_cast<double>(f.shards) : 0.0);
-    if (farm) std::printf("%s", tasks::farm_report(records, f.items).c_str());
+    if (farm) std::printf("%s", shapes::farm_report(records, f.items).c_str());
     std::printf("status      %s%s\n", status.c_str(),
                 holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
     std::printf("runs        #  %-19s  %-19s  %-19s  ranks threads  how\n", "started", "last saved",
@@ -143,6 +147,7 @@ class InspectCommand : public Command {
   }
 
  private:
+  const Registry& registry_;
   std::string path_;
   bool status_ = false;
   bool joblog_ = false;
@@ -150,12 +155,12 @@ class InspectCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> setup_inspect(CLI::App& app) {
+std::unique_ptr<Command> setup_inspect(CLI::App& app, const Registry& registry) {
   CLI::App* sub = app.add_subcommand(
       "inspect",
       "Show a checkpoint (job, progress, runs, speeds; a task farm's tasks) or a task farm's "
       "result file; --status for scripts");
-  return std::make_unique<InspectCommand>(sub);
+  return std::make_unique<InspectCommand>(sub, registry);
 }
 
 }  // namespace shardrun::cli

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/exit_status.hpp"
 #include "cli/commands.hpp"
 #include "h5/h5_error.hpp"
+#include "jobs/builtin.hpp"
 #include "mpi/comm.hpp"
 #include "mpi/mpi_env.hpp"
 #include "shardrun/errors.hpp"
@@ -24,7 +26,7 @@ bool first_rank() {
 
 int main(int argc, char** argv) {
   using namespace shardrun;
-  const Registry registry = builtin_registry();
+  const Registry registry = jobs::builtin_registry();
   CLI::App app(
       "shardrun: split a dataset, a task list or an index range into shards, run them on "
       "MPI ranks with oneTBB threads, and combine the results deterministically.",
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<cli::Command>> commands;
   commands.push_back(cli::setup_run(app, registry));
   commands.push_back(cli::setup_gen(app));
-  commands.push_back(cli::setup_inspect(app));
+  commands.push_back(cli::setup_inspect(app, registry));
   commands.push_back(cli::setup_jobs(app, registry));
 
   // CLI11 would only say "a subcommand is required"; name the job instead.
@@ -69,33 +71,28 @@ int main(int argc, char** argv) {
   cli::Command* chosen = nullptr;
   for (auto& command : commands)
     if (command->chosen()) chosen = command.get();
+  int status = kExitOk;
+  auto run = [&] { status = chosen->run(); };
   if (!chosen->needs_mpi()) {
-    try {
-      return chosen->run();
-    } catch (const UsageError& e) {
-      std::fprintf(stderr, "shardrun: error: %s\n", e.what());
-      return kExitUsageError;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "shardrun: error: %s\n", e.what());
-      return kExitRuntimeError;
-    }
+    const base::Failure failure = base::failure_of(base::attempt(run));
+    if (failure.exit_status == kExitOk) return status;
+    std::fprintf(stderr, "shardrun: error: %s\n", failure.message.c_str());
+    return failure.exit_status;
   }
 
   std::optional<mpi::Environment> mpi;
-  try {
-    mpi.emplace(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "shardrun: error: %s\n", e.what());
+  if (const base::Failure failure =
+          base::failure_of(base::attempt([&] { mpi.emplace(argc, argv); }));
+      failure.exit_status != kExitOk) {
+    std::fprintf(stderr, "shardrun: error: %s\n", failure.message.c_str());
     return kExitRuntimeError;
   }
   h5::silence_error_printing();
-  try {
-    return chosen->run();
-  } catch (const std::exception& e) {
-    // Met by this rank alone: others may wait on it, so end the whole job.
-    const mpi::Comm world;
-    std::fprintf(stderr, "shardrun: error: rank %d: %s\n", world.rank(), e.what());
-    std::fflush(stderr);
-    world.abort(dynamic_cast<const UsageError*>(&e) ? kExitUsageError : kExitRuntimeError);
-  }
+  const base::Failure failure = base::failure_of(base::attempt(run));
+  if (failure.exit_status == kExitOk) return status;
+  // Met by this rank alone: others may wait on it, so end the whole job.
+  const mpi::Comm world;
+  std::fprintf(stderr, "shardrun: error: rank %d: %s\n", world.rank(), failure.message.c_str());
+  std::fflush(stderr);
+  world.abort(failure.exit_status);
 }

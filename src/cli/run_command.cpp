@@ -1,9 +1,9 @@
 // `shardrun run JOB [options]`: run one job over its shards on every rank.
 #include <map>
 
-#include "balance/shard_source.hpp"
+#include "balance/make_source.hpp"
 #include "cli/commands.hpp"
-#include "core/run.hpp"
+#include "run/run_job.hpp"
 
 namespace shardrun::cli {
 namespace {
@@ -24,7 +24,7 @@ class RunCommand : public Command {
   int run() override {
     for (auto& [name, entry] : jobs_) {
       if (!entry.app->parsed()) continue;
-      return run_job(name, *entry.job, options_, mpi::Comm());
+      return run::run_job(name, *entry.job, options_, mpi::Comm());
     }
     return kExitUsageError;  // unreachable: CLI11 requires a job
   }
@@ -51,7 +51,7 @@ class RunCommand : public Command {
                    "remaining shards), counter (one shared counter hands out shrinking chunks), "
                    "static (fixed contiguous blocks)")
         ->capture_default_str()
-        ->check(CLI::IsMember(balance_strategies()));
+        ->check(CLI::IsMember(balance::balance_strategies()));
     sub.add_option("--weights", options_.weights,
                    "Relative rank speeds sizing the initial blocks, 'w0,w1,...' or a file of "
                    "numbers (default: equal)");
@@ -90,7 +90,7 @@ class RunCommand : public Command {
     std::unique_ptr<Job> job;
   };
   std::map<std::string, Entry> jobs_;
-  RunOptions options_;
+  run::RunOptions options_;
 };
 
 }  // namespace

@@ -3,13 +3,13 @@
 #include <cmath>
 #include <limits>
 
-namespace shardrun {
+namespace shardrun::core {
 
-DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShapeRunner& runner,
+DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardResults& results,
                        double send_interval_s)
     : rank_(comm.rank()),
       ranks_(comm.size()),
-      runner_(runner),
+      results_(results),
       mailbox_(comm),
       send_interval_(send_interval_s),
       last_send_(std::chrono::steady_clock::now()) {
@@ -45,7 +45,7 @@ Bytes DoneLedger::take_delta(bool last) {
   out.put<std::uint64_t>(pending_ids_.size());
   out.put_bytes(pending_ids_.data(), pending_ids_.size() * sizeof(std::uint64_t));
   out.put_bytes(pending_seconds_.data(), pending_seconds_.size() * sizeof(double));
-  const Bytes partials = runner_.take_delta();
+  const Bytes partials = results_.take_delta();
   out.put_bytes(partials.data(), partials.size());
   pending_ids_.clear();
   pending_seconds_.clear();
@@ -61,7 +61,7 @@ void DoneLedger::merge(std::span<const std::byte> delta, bool& last) {
   in.get_bytes(ids.data(), count * sizeof(std::uint64_t));
   in.get_bytes(seconds.data(), count * sizeof(double));
   const std::size_t header = 1 + 8 + count * 16;
-  runner_.add_delta(delta.subspan(header));
+  results_.add_delta(delta.subspan(header));
   for (std::size_t i = 0; i < count; ++i) {
     if (!done_[ids[i]]) ++done_count_;
     done_[ids[i]] = 1;
@@ -99,4 +99,4 @@ void DoneLedger::finish() {
   }
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::core

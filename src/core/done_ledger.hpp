@@ -6,14 +6,24 @@
 #include <vector>
 
 #include "core/executor.hpp"
-#include "core/shape_runner.hpp"
 #include "mpi/mailbox.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
+
+// What travels to rank 0 beside the ids of finished shards: a shape's
+// results of those shards (folded partials, task records). Main thread only.
+class ShardResults {
+ public:
+  virtual ~ShardResults() = default;
+  // Non-root ranks: what was gathered since the last call.
+  virtual Bytes take_delta() = 0;
+  // Rank 0: folds in another rank's delta (or a checkpoint's saved state).
+  virtual void add_delta(std::span<const std::byte> delta) = 0;
+};
 
 // Every rank records its finished shards. Non-root ranks send rank 0 what
 // they finished since their last send (shard ids, seconds, and the runner's
-// delta: folded partials) every send_interval and once more at the end; rank
+// results: folded partials, task records) every send_interval and once more at the end; rank
 // 0 merges deltas as they arrive. What rank 0 holds is therefore always a
 // consistent set of done shards with their partials: what a checkpoint saves,
 // and at the end the whole job. No global stop: nobody waits for anybody
@@ -21,13 +31,13 @@ namespace shardrun {
 class DoneLedger {
  public:
   // Collective (the mailbox duplicates the communicator).
-  DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShapeRunner& runner,
+  DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardResults& results,
              double send_interval_s);
 
   // Rank 0: shards an earlier run finished (from its checkpoint).
   void preload(const std::vector<std::uint8_t>& done, const std::vector<double>& seconds);
 
-  // After runner.done() for the shard.
+  // After the shape took the shard's output.
   void record(const ShardOutcome& outcome);
   // Non-root: send a delta if one is due. Rank 0: merge the deltas that arrived.
   void tick();
@@ -46,7 +56,7 @@ class DoneLedger {
 
   int rank_;
   int ranks_;
-  ShapeRunner& runner_;
+  ShardResults& results_;
   mpi::Mailbox mailbox_;
   std::chrono::duration<double> send_interval_;
   std::chrono::steady_clock::time_point last_send_;
@@ -58,4 +68,4 @@ class DoneLedger {
   int finished_ranks_ = 0;  // rank 0: ranks whose last delta arrived
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::core

@@ -13,13 +13,9 @@
 #include <thread>
 #include <utility>
 
-namespace shardrun {
+#include "base/clock.hpp"
 
-double wall_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
+namespace shardrun::core {
 namespace {
 
 struct Finished {
@@ -125,13 +121,13 @@ ExecutorStats Executor::run(ShardSource& source,
               done->push(std::move(f));
               return;
             }
-            f.outcome.start_s = wall_seconds();
+            f.outcome.start_s = base::wall_seconds();
             try {
               f.outcome.output = work(shard);
             } catch (...) {
               f.error = std::current_exception();
             }
-            f.outcome.end_s = wall_seconds();
+            f.outcome.end_s = base::wall_seconds();
             done->push(std::move(f));
           });
         }
@@ -196,4 +192,4 @@ ExecutorStats Executor::run(ShardSource& source,
   return stats;
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::core

@@ -6,13 +6,10 @@
 #include <functional>
 #include <memory>
 
-#include "balance/shard_source.hpp"
+#include "core/shard_source.hpp"
 #include "shardrun/shard.hpp"
 
-namespace shardrun {
-
-// Seconds since the Unix epoch: comparable between ranks and nodes (makespan).
-double wall_seconds();
+namespace shardrun::core {
 
 // What one shard produced, for the main thread: a reduce job's partial, a map
 // job's buffered output rows. Subclassed by the run's shape.
@@ -24,7 +21,7 @@ class ShardOutput {
 struct ShardOutcome {
   Shard shard;
   std::unique_ptr<ShardOutput> output;
-  double start_s = 0;  // wall_seconds()
+  double start_s = 0;  // base::wall_seconds()
   double end_s = 0;
 };
 
@@ -78,4 +75,4 @@ class Executor {
   int threads_;
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::core

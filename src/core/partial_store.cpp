@@ -3,7 +3,7 @@
 #include <bit>
 #include <string>
 
-namespace shardrun {
+namespace shardrun::core {
 
 PartialStore::PartialStore(std::uint64_t shard_count)
     : shard_count_(shard_count),
@@ -72,4 +72,4 @@ const Partial* PartialStore::root() const {
   return it == nodes_.end() ? nullptr : it->second.get();
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::core

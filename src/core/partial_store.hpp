@@ -9,7 +9,7 @@
 
 #include "shardrun/partial.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 
 // The combine tree is the implicit binary tree over shard ids 0..S-1: node
 // (level j, index k) covers ids [k·2^j, min((k+1)·2^j, S)); its value is
@@ -17,7 +17,7 @@ namespace shardrun {
 // right one covers no ids. Every node's value is therefore one fixed function
 // of its shards' partials, wherever and whenever it is computed: results are
 // bitwise identical for any rank count, thread count, strategy and order of
-// completion (DESIGN.md, promise 2).
+// completion (docs/design.md, promise 2).
 //
 // The store folds eagerly: as soon as both children of a node are present
 // they are combined, so a contiguous run of n done shards costs O(log n)
@@ -46,4 +46,4 @@ class PartialStore {
   std::map<std::pair<int, std::uint64_t>, PartialPtr> nodes_;  // (level, index) → value
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::core

@@ -11,7 +11,7 @@
 #include "shardrun/partial.hpp"
 #include "shardrun/shard.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 
 class DatasetShardContext : public ShardContext {
  public:
@@ -54,4 +54,4 @@ class IndexShardContext : public ShardContext {
   Shard shard_;
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::core

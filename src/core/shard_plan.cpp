@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "core/int128.hpp"
 #include "shardrun/errors.hpp"
+#include "shardrun/int128.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 
 ShardPlan::ShardPlan(std::uint64_t items, const PlanRequest& request,
                      std::uint64_t default_shard_items)
@@ -38,4 +38,4 @@ Shard ShardPlan::shard(std::uint64_t id) const {
   return {id, start(id), start(id + 1)};
 }
 
-}  // namespace shardrun
+}  // namespace shardrun::core

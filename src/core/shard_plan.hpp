@@ -5,7 +5,7 @@
 
 #include "shardrun/shard.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 
 // What the user asked for; at most one of the two is non-zero.
 struct PlanRequest {
@@ -39,4 +39,4 @@ class ShardPlan {
   std::uint64_t fixed_items_;  // items per shard when fixed; 0 when split evenly by count
 };
 
-}  // namespace shardrun
+}  // namespace shardrun::core

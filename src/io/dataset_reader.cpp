@@ -54,7 +54,7 @@ DatasetReader::DatasetReader(const DatasetRef& ref, const std::string& option)
   if (info_.rows == 0 || info_.cols == 0) throw UsageError(where + " is empty");
   raw_offset_ = shape.raw_offset;
   if (raw_offset_) {
-    if (auto file = ReadOnlyFile::open(ref.file))
+    if (auto file = base::ReadOnlyFile::open(ref.file))
       raw_file_.emplace(std::move(*file));
     else
       raw_offset_.reset();  // HDF5 could open it; fall back to HDF5 reads

@@ -6,10 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "base/read_only_file.hpp"
 #include "h5/h5_dataset.hpp"
 #include "h5/h5_file.hpp"
 #include "io/dataset_ref.hpp"
-#include "io/read_only_file.hpp"
 #include "shardrun/job.hpp"
 
 namespace shardrun::io {
@@ -47,7 +47,7 @@ class DatasetReader {
   h5::File file_;
   h5::Dataset dataset_;
   std::optional<std::uint64_t> raw_offset_;
-  std::optional<ReadOnlyFile> raw_file_;  // for the raw path
+  std::optional<base::ReadOnlyFile> raw_file_;  // for the raw path
 };
 
 }  // namespace shardrun::io

@@ -26,6 +26,8 @@ ResultFile::Working ResultFile::temporary_name(const std::string& path, const mp
   return {path + ".tmp." + comm.broadcast(std::to_string(::getpid())), false, true};
 }
 
+std::string ResultFile::kept_name(const std::string& path) { return path + ".partial"; }
+
 ResultFile::ResultFile(std::string path, Working working, const mpi::Comm& comm)
     : path_(std::move(path)), working_(std::move(working)), root_(comm.rank() == 0) {
   file_.emplace(working_.existing ? h5::File::open_parallel_write(working_.path, comm.raw())

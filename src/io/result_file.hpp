@@ -32,6 +32,8 @@ class ResultFile : public ResultWriter {
   };
   // A fresh temporary working name: "<path>.tmp.<pid of rank 0>". Collective.
   static Working temporary_name(const std::string& path, const mpi::Comm& comm);
+  // The working name a checkpointed run keeps between runs: "<path>.partial".
+  static std::string kept_name(const std::string& path);
 
   ResultFile(std::string path, Working working, const mpi::Comm& comm);  // collective
   ~ResultFile() override;

@@ -20,7 +20,7 @@ namespace shardrun::mpi {
 //
 // Open MPI 4.1's osc/rdma crashes on compare-and-swap over its shared-memory
 // transport unless that transport's single-copy mode is off; mpi::Environment
-// turns it off before MPI_Init (see PLATFORM.md, open-mpi/ompi#11349).
+// turns it off before MPI_Init (see docs/platform.md, open-mpi/ompi#11349).
 class AtomicWindow {
  public:
   AtomicWindow(const Comm& comm, int words);

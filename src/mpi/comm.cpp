@@ -67,6 +67,14 @@ std::string Comm::broadcast(const std::string& text, int root) const {
   return out;
 }
 
+Bytes Comm::broadcast(const Bytes& bytes, int root) const {
+  std::uint64_t length = bytes.size();
+  check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");
+  Bytes out = rank() == root ? bytes : Bytes(length);
+  check(MPI_Bcast(out.data(), static_cast<int>(length), MPI_BYTE, root, comm_), "MPI_Bcast");
+  return out;
+}
+
 std::optional<RankError> Comm::first_error(int exit_status, const std::string& message) const {
   int candidate = exit_status != 0 ? rank() : size();
   int first = size();

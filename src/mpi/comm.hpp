@@ -38,6 +38,7 @@ class Comm {
   std::vector<double> gather(double value, int root = 0) const;
   std::vector<std::uint64_t> gather(std::uint64_t value, int root = 0) const;
   std::string broadcast(const std::string& text, int root = 0) const;
+  Bytes broadcast(const Bytes& bytes, int root = 0) const;
 
   // Every rank says whether it failed (exit_status != 0); all learn the first
   // failure. The seam where errors every rank may meet become one clean exit.

@@ -28,7 +28,7 @@ bool has_fabric() {
 
 Environment::Environment(int& argc, char**& argv) {
   // Open MPI 4.1.4's one-sided compare-and-swap segfaults in the shared-memory
-  // transport (vader) while its single-copy mode is on (PLATFORM.md,
+  // transport (vader) while its single-copy mode is on (docs/platform.md,
   // open-mpi/ompi#11349); with it off, CAS works and still needs no help from
   // the target. Users never have to pass the flag; one they set wins.
   ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
@@ -41,7 +41,7 @@ Environment::Environment(int& argc, char**& argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   // Errors come back as codes we turn into messages; no MPI handler aborts for us.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  // Ranks outlive a killed mpirun (PLATFORM.md): die with the launcher instead,
+  // Ranks outlive a killed mpirun (docs/platform.md): die with the launcher instead,
   // so a killed job leaves no orphan computing and writing.
   if (std::getenv("OMPI_COMM_WORLD_SIZE")) {
     const pid_t launcher = ::getppid();

@@ -1,4 +1,4 @@
-"""End-to-end tests of checkpoint and resume (DESIGN.md promises 1-6): kill -9
+"""End-to-end tests of checkpoint and resume (docs/design.md, promises 1-6): kill -9
 at random moments and resume at other rank counts, signals, refusal of
 checkpoints that belong to another job, and failed writes. Every final result
 must be bitwise identical to an uninterrupted run.
@@ -371,6 +371,19 @@ class Refusals(Base):
             f["x"] = np.zeros(3)
         self.refused(self.ARGS + ["--output", self.path("x.h5")], other, "not a shardrun checkpoint")
         self.assertEqual(subprocess.run([SHARDRUN, "inspect", truncated], capture_output=True, env=ENV).returncode, 2)
+
+    def test_older_format_is_refused_with_the_way_out(self):
+        ckpt = self.stopped_checkpoint("v1.ckpt.h5")
+        with h5py.File(ckpt, "r") as f:
+            self.assertEqual(f.attrs["format_version"], 2)
+            self.assertIn("shape_state", f)
+            self.assertNotIn("partials", f)
+        with h5py.File(ckpt, "r+") as f:  # what shardrun 0.1 before the engine layout wrote
+            f.attrs["format_version"] = np.uint64(1)
+            f.move("shape_state", "partials")
+        self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt, "format version 1",
+                     "reads version 2 only", "--restart")
+        self.run_ok(2, self.ARGS + ["--output", self.path("x.h5"), "--checkpoint", ckpt, "--restart"])
 
     def test_complete_checkpoint_does_nothing_unless_restart(self):
         ckpt, out = self.path("c.ckpt.h5"), self.path("c.h5")

@@ -10,12 +10,12 @@
 #include <fstream>
 #include <random>
 
-#include "core/run.hpp"
 #include "h5/h5_dataset.hpp"
+#include "jobs/builtin.hpp"
 #include "mpi/comm.hpp"
-#include "shardrun/registry.hpp"
+#include "run/run_job.hpp"
 
-namespace shardrun {
+namespace shardrun::run {
 namespace {
 
 namespace fs = std::filesystem;
@@ -96,7 +96,7 @@ class Engine : public ::testing::Test {
 
   // A built-in job with its options parsed from args.
   static std::unique_ptr<Job> make_job(const std::string& name, std::vector<std::string> args) {
-    std::unique_ptr<Job> job = builtin_registry().find(name)->make();
+    std::unique_ptr<Job> job = jobs::builtin_registry().find(name)->make();
     CLI::App app;
     job->add_options(app);
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first
@@ -231,4 +231,4 @@ TEST_F(Engine, AMissingInputIsAUsageErrorOnEveryRank) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::run

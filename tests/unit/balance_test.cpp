@@ -9,13 +9,13 @@
 #include "balance/weights.hpp"
 #include "shardrun/errors.hpp"
 
-namespace shardrun {
+namespace shardrun::balance {
 namespace {
 
 void expect_blocks_cover(std::uint64_t shards, const std::vector<double>& weights, int ranks) {
   std::uint64_t next = 0;
   for (int r = 0; r < ranks; ++r) {
-    const ShardRange block = weighted_block(shards, weights, r, ranks);
+    const core::ShardRange block = weighted_block(shards, weights, r, ranks);
     EXPECT_EQ(block.begin, next) << "rank " << r;
     EXPECT_LE(block.begin, block.end);
     next = block.end;
@@ -84,4 +84,4 @@ TEST(BlockWord, PacksHeadAndTail) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::balance

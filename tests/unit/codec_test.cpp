@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "histogram.hpp"
+#include "jobs/histogram.hpp"
+#include "jobs/stats.hpp"
 #include "shardrun/partial.hpp"
-#include "stats.hpp"
 
 namespace shardrun {
 namespace {

@@ -14,13 +14,13 @@
 
 #include "balance/static_source.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 namespace {
 
 // A static block that also counts what the executor reports as completed.
-class CountingSource : public StaticSource {
+class CountingSource : public balance::StaticSource {
  public:
-  explicit CountingSource(ShardRange block) : StaticSource(block) {}
+  explicit CountingSource(ShardRange block) : balance::StaticSource(block) {}
   void completed(std::uint64_t shards) override { completed_ += shards; }
   std::uint64_t completed_count() const { return completed_; }
 
@@ -73,4 +73,4 @@ TEST(Executor, AnErrorInOnDoneEndsTheRun) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::core

@@ -1,5 +1,5 @@
 // histogram: numpy.histogram's edges and bin rules.
-#include "histogram.hpp"
+#include "jobs/histogram.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 
 #include "sequence_partial.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 namespace {
 
 using testing::SequencePartial;
@@ -106,4 +106,4 @@ TEST(PartialStore, CorruptEncodingIsAnError) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::core

@@ -1,8 +1,8 @@
-#include "report/progress.hpp"
+#include "run/progress.hpp"
 
 #include <gtest/gtest.h>
 
-namespace shardrun {
+namespace shardrun::run {
 namespace {
 
 TEST(Progress, DataJobsShowPercentShardsRateAndEta) {
@@ -25,4 +25,4 @@ TEST(Progress, NoRateBeforeTheFirstShard) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::run

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "core/int128.hpp"
 #include "shardrun/errors.hpp"
+#include "shardrun/int128.hpp"
 
-namespace shardrun {
+namespace shardrun::core {
 namespace {
 
 // Shards must be contiguous, non-empty, in order, with dense ids, covering [0, items).
@@ -83,4 +83,4 @@ TEST(ShardPlan, RejectsEmptyDomainsAndConflictingRequests) {
 }
 
 }  // namespace
-}  // namespace shardrun
+}  // namespace shardrun::core

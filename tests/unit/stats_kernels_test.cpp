@@ -1,6 +1,6 @@
 // stats kernels: every vector width gives the same bits, and the one-pass
 // shifted kernel keeps two-pass accuracy, on chunks whose shift is poor too.
-#include "stats_kernels.hpp"
+#include "jobs/stats_kernels.hpp"
 
 #include <gtest/gtest.h>
 

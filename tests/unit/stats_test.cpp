@@ -1,6 +1,6 @@
 // stats: the chunked two-pass update and its merge against a plain two-pass
 // reference, NaN handling, exact integer sums.
-#include "stats.hpp"
+#include "jobs/stats.hpp"
 
 #include <gtest/gtest.h>
 

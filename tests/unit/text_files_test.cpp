@@ -1,16 +1,16 @@
 // Text domains: cutting the files' bytes into any ranges gives every line to
 // exactly one range, and the words counted are those of the whole text.
-#include "io/text_files.hpp"
+#include "shardrun/text_files.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
 
+#include "jobs/wordcount.hpp"
 #include "shardrun/errors.hpp"
-#include "wordcount.hpp"
 
-namespace shardrun::io {
+namespace shardrun {
 namespace {
 
 std::string write_file(const std::string& name, const std::string& text) {
@@ -83,4 +83,4 @@ TEST(Wordcount, TableGrowsAndKeepsEveryWord) {
 }
 
 }  // namespace
-}  // namespace shardrun::io
+}  // namespace shardrun

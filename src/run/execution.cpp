@@ -1,0 +1,107 @@
+#include "run/execution.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "balance/make_source.hpp"
+#include "base/clock.hpp"
+#include "base/exit_status.hpp"
+#include "core/shard_contexts.hpp"
+#include "mpi/atomic_window.hpp"
+#include "run/progress.hpp"
+#include "run/stop_signals.hpp"
+
+namespace shardrun::run {
+namespace {
+
+// Words on rank 0 every rank updates: progress, the end of execution, a stop.
+enum Counter { kShardsDone, kItemsDone, kRanksFinished, kStop, kCounters };
+
+}  // namespace
+
+checkpoint::Snapshot snapshot(const core::DoneLedger& ledger, const shapes::ShapeRunner& runner,
+                              std::string how, std::vector<double> rank_speed) {
+  return {ledger.done(), ledger.seconds(), runner.save(), std::move(how), std::move(rank_speed)};
+}
+
+Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core::DoneLedger& ledger,
+                  const RunOptions& options, const mpi::Comm& comm, double started,
+                  std::optional<double> stop_at) {
+  const bool root = comm.rank() == 0;
+  shapes::ShapeRunner& runner = *setup.runner;
+  Progress progress(root ? choose_progress_mode(options.quiet) : ProgressMode::off,
+                    options.progress_every_s);
+  mpi::AtomicWindow counters(comm, root ? kCounters : 0);
+  std::vector<std::uint64_t> now(kCounters, 0);
+  const std::uint64_t resumed = setup.plan->count() - setup.todo.size();
+  auto state = [&]() -> ProgressState {
+    return {resumed + now[kShardsDone], setup.plan->count(), now[kItemsDone],
+            static_cast<double>(setup.item_bytes), base::wall_seconds() - started};
+  };
+  bool stop = false, stop_sent = false;
+  auto watch = [&] {  // every tick, on every rank
+    const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
+    if ((StopSignals::received() || runner.halt_requested() || time_up) && !stop_sent) {
+      counters.fetch_add(0, kStop, 1);
+      stop_sent = true;
+    }
+    stop = stop || counters.load(0, kStop) > 0;
+    ledger.tick();
+    if (!root) return;
+    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);
+    progress.update(state());
+    if (setup.checkpoint && setup.checkpoint->save_due(options.checkpoint_every_s))
+      setup.checkpoint->save_in_background(snapshot(ledger, runner, "running"));
+  };
+  if (root) progress.update(state());
+
+  Execution out;
+  std::unique_ptr<core::ShardSource> source;
+  out.error = base::attempt([&] {
+    source = balance::make_shard_source(options.balance, comm, setup.todo.size(), setup.weights);
+    core::ExecutorHooks hooks;
+    hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
+      if (setup.reader) {
+        core::DatasetShardContext context(*setup.reader, shard);
+        return runner.process(context);
+      }
+      core::IndexShardContext context(shard);
+      return runner.process(context);
+    };
+    hooks.on_done = [&](core::ShardOutcome&& outcome) {
+      runner.done(outcome, output);
+      ledger.record(outcome);
+      out.work += job.work(outcome.shard);
+      counters.fetch_add(0, kShardsDone, 1);
+      counters.fetch_add(0, kItemsDone, outcome.shard.items());
+    };
+    hooks.tick = watch;
+    const bool checkpointing = !options.checkpoint.empty();
+    hooks.tick_interval =
+        std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
+    hooks.stop_requested = [&] {
+      return stop || StopSignals::received() || runner.halt_requested();
+    };
+    hooks.stop_timeout_s = options.stop_timeout_s;
+    auto shard_at = [&](std::uint64_t position) { return setup.plan->shard(setup.todo[position]); };
+    out.stats = core::Executor(setup.threads).run(*source, shard_at, hooks);
+    out.source = source->stats();
+  });
+  counters.fetch_add(0, kRanksFinished, 1);
+  // Rank 0 keeps progress, deltas and checkpoints going until every rank is
+  // through its shards.
+  if (root) {
+    const auto ranks = static_cast<std::uint64_t>(comm.size());
+    while (now[kRanksFinished] < ranks) {
+      if (auto error = base::attempt(watch); error && !out.error) out.error = error;
+      now[kRanksFinished] = counters.load(0, kRanksFinished);
+      if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    progress.finish(state());
+  }
+  source.reset();  // collective
+  return out;
+}
+
+}  // namespace shardrun::run

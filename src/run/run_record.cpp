@@ -1,0 +1,93 @@
+#include "run/run_record.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "h5/h5_dataset.hpp"
+#include "h5/h5_record.hpp"
+
+namespace shardrun::run {
+
+void write_run_record(h5::File& file, const RunRecord& r) {
+  static const std::vector<h5::Field<RunRecord>> fields = {
+      {"job", &RunRecord::job},
+      {"parameters", &RunRecord::parameters},
+      {"input", &RunRecord::input},
+      {"balance", &RunRecord::balance},
+      {"version", &RunRecord::version},
+      {"ranks", &RunRecord::ranks},
+      {"threads", &RunRecord::threads},
+      {"shards", &RunRecord::shards},
+      {"items", &RunRecord::items},
+      {"wall_s", &RunRecord::wall_s},
+      {"makespan_s", &RunRecord::makespan_s},
+      {"started_s", &RunRecord::started_s},
+      {"first_shard_s", &RunRecord::first_shard_s},
+      {"lower_bound_s", &RunRecord::lower_bound_s},
+      {"efficiency", &RunRecord::efficiency},
+  };
+  file.create_group("/run");
+  h5::write_fields(file, "/run", r, fields);
+  auto write = [&](const char* name, const auto& values) {
+    h5::write_vector(file, std::string("/run/") + name, values);
+  };
+  write("rank_shards", r.rank_shards);
+  write("rank_busy_s", r.rank_busy_s);
+  write("rank_steals", r.rank_steals);
+  write("rank_stolen_shards", r.rank_stolen_shards);
+  write("rank_idle_s", r.rank_idle_s);
+  write("rank_speed", r.rank_speed);
+}
+
+void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work, double longest_shard_s) {
+  const auto ranks = rank_work.size();
+  r.rank_idle_s.assign(ranks, 0);
+  r.rank_speed.assign(ranks, 0);
+  double total_speed = 0, total_work = 0;
+  for (std::size_t i = 0; i < ranks; ++i) {
+    const double busy = r.rank_busy_s[i] / r.threads;  // seconds the rank's threads were all busy
+    r.rank_idle_s[i] = std::max(0.0, r.makespan_s - busy);
+    if (busy > 0) r.rank_speed[i] = rank_work[i] / busy;
+    total_speed += r.rank_speed[i];
+    total_work += rank_work[i];
+  }
+  // T* = W / Σ s_i: every rank busy until the same instant.
+  const double ideal = total_speed > 0 ? total_work / total_speed : 0;
+  r.lower_bound_s = std::max(ideal, longest_shard_s);
+  r.efficiency = r.makespan_s > 0 ? r.lower_bound_s / r.makespan_s : 0;
+}
+
+std::string format_summary(const RunRecord& r, const std::string& job_summary,
+                           const std::string& digest) {
+  char line[256];
+  std::string out = "shardrun: " + r.job + " done: " + job_summary + "\n";
+  std::snprintf(line, sizeof line,
+                "shardrun: %llu items in %llu shards on %d rank(s) x %d thread(s), balance %s\n",
+                static_cast<unsigned long long>(r.items), static_cast<unsigned long long>(r.shards),
+                r.ranks, r.threads, r.balance.c_str());
+  out += line;
+  std::uint64_t steals = 0, stolen = 0;
+  for (std::size_t i = 0; i < r.rank_steals.size(); ++i) {
+    steals += r.rank_steals[i];
+    stolen += r.rank_stolen_shards[i];
+  }
+  std::snprintf(
+      line, sizeof line,
+      "shardrun: efficiency %.3f (lower bound %.3f s = max(work / speed, longest shard)), "
+      "%llu steals moved %llu shards\n",
+      r.efficiency, r.lower_bound_s, static_cast<unsigned long long>(steals),
+      static_cast<unsigned long long>(stolen));
+  out += line;
+  const double seconds = r.makespan_s > 0 ? r.makespan_s : r.wall_s;
+  if (r.bytes > 0)
+    std::snprintf(line, sizeof line, "shardrun: wall %.3f s, makespan %.3f s, %.2f GB/s", r.wall_s,
+                  r.makespan_s, static_cast<double>(r.bytes) / seconds / 1e9);
+  else
+    std::snprintf(line, sizeof line, "shardrun: wall %.3f s, makespan %.3f s, %.3g items/s",
+                  r.wall_s, r.makespan_s, static_cast<double>(r.items) / seconds);
+  out += line;
+  out += digest.empty() ? "\n" : ", digest " + digest + "\n";
+  return out;
+}
+
+}  // namespace shardrun::run

@@ -1,0 +1,53 @@
+// The record of one run: the /run group of the output file and the summary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "h5/h5_file.hpp"
+
+namespace shardrun::run {
+
+struct RunRecord {
+  std::string job;
+  std::string parameters;
+  std::string input;  // "FILE.h5:/path", or empty for index domains
+  std::string balance;
+  std::string version = SHARDRUN_VERSION;
+  int ranks = 1;
+  int threads = 1;
+  std::uint64_t shards = 0;
+  std::uint64_t items = 0;
+  std::uint64_t bytes = 0;   // input bytes; 0 for index domains
+  double wall_s = 0;         // the run, start to end, on rank 0
+  double makespan_s = 0;     // first shard start to last shard end, all ranks
+  double started_s = 0;      // Unix time rank 0 began the run
+  double first_shard_s = 0;  // Unix time the first shard started, any rank
+  double lower_bound_s = 0;  // max(work / Σ rank speeds, longest shard)
+  double efficiency = 0;     // lower_bound_s / makespan_s
+  std::vector<std::uint64_t> rank_shards;
+  std::vector<double> rank_busy_s;  // thread-seconds spent in shards
+  std::vector<std::uint64_t> rank_steals;
+  std::vector<std::uint64_t> rank_stolen_shards;
+  std::vector<double> rank_idle_s;  // makespan − busy_s / threads
+  std::vector<double> rank_speed;   // work per second while the rank's threads are busy
+};
+
+// Per-rank figures as measured; fills makespan-derived fields of the record:
+// rank_idle_s, rank_speed, lower_bound_s, efficiency.
+// rank_work: each rank's Job::work() total (items unless the job knows better).
+void derive_efficiency(RunRecord& record, const std::vector<double>& rank_work,
+                       double longest_shard_s);
+
+// Writes group /run: attributes job, parameters, input, ranks, threads, shards,
+// items, balance, wall_s, makespan_s, lower_bound_s, efficiency, version;
+// datasets rank_shards, rank_busy_s, rank_steals, rank_stolen_shards,
+// rank_idle_s, rank_speed.
+void write_run_record(h5::File& file, const RunRecord& record);
+
+// The lines rank 0 prints when a run ends.
+std::string format_summary(const RunRecord& record, const std::string& job_summary,
+                           const std::string& digest);
+
+}  // namespace shardrun::run

@@ -1,0 +1,184 @@
+#include "run/run_setup.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "balance/make_source.hpp"
+#include "balance/weights.hpp"
+#include "base/clock.hpp"
+#include "base/exit_status.hpp"
+#include "base/machine.hpp"
+#include "checkpoint/fingerprint.hpp"
+#include "h5/h5_file.hpp"
+
+namespace shardrun::run {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What rank 0 tells every rank about a checkpointed run, in one broadcast.
+struct ResumeState {
+  bool failed = false;  // rank 0 could not open the checkpoint (it prints why)
+  bool complete = false;
+  bool output_kept = false;        // the working output file holds done shards' rows
+  std::vector<std::uint8_t> done;  // one per shard
+  std::vector<double> weights;     // the last run's rank speeds, or empty
+  Bytes shape_resume;              // ShapeRunner::plan_resume()
+
+  Bytes encode() const {
+    Encoder out;
+    out.put<std::uint64_t>(std::uint64_t{failed} | std::uint64_t{complete} << 1 |
+                           std::uint64_t{output_kept} << 2);
+    put_vector(out, done);
+    put_vector(out, weights);
+    put_vector(out, shape_resume);
+    return out.take();
+  }
+  static ResumeState decode(const Bytes& bytes) {
+    Decoder in(bytes);
+    ResumeState s;
+    const auto flags = in.get<std::uint64_t>();
+    s.failed = flags & 1;
+    s.complete = flags & 2;
+    s.output_kept = flags & 4;
+    get_vector(in, s.done);
+    get_vector(in, s.weights);
+    get_vector(in, s.shape_resume);
+    return s;
+  }
+
+ private:
+  template <class T>
+  static void put_vector(Encoder& out, const std::vector<T>& v) {
+    out.put<std::uint64_t>(v.size());
+    out.put_bytes(v.data(), v.size() * sizeof(T));
+  }
+  template <class T>
+  static void get_vector(Decoder& in, std::vector<T>& v) {
+    v.resize(in.get<std::uint64_t>());
+    in.get_bytes(v.data(), v.size() * sizeof(T));
+  }
+};
+
+// Rank 0: opens (or starts) the checkpoint and decides what is left to do.
+ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions& options,
+                            const mpi::Comm& comm, RunSetup& setup) {
+  std::error_code same;
+  if (fs::absolute(options.checkpoint).lexically_normal() ==
+          fs::absolute(options.output).lexically_normal() ||
+      fs::equivalent(options.checkpoint, options.output, same))
+    throw UsageError("--checkpoint: " + options.checkpoint + " is the output file");
+  checkpoint::RunEntry run;
+  run.started_s = base::wall_seconds();
+  run.ranks = static_cast<std::uint64_t>(comm.size());
+  run.threads = static_cast<std::uint64_t>(setup.threads);
+  run.host = base::host_name();
+  if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
+  const auto now = checkpoint::Fingerprint::of(name, job.parameters(), setup.reader.get(),
+                                               *setup.plan, options.plan);
+  setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(options.checkpoint,
+                                                                     options.restart, now, run);
+  const checkpoint::CheckpointState& saved = setup.checkpoint->state();
+
+  ResumeState resume;
+  resume.done = saved.done;
+  resume.shape_resume = setup.runner->plan_resume(saved.shape_state, *setup.plan, resume.done);
+  resume.complete = saved.complete && resume.done == saved.done;
+  // Initial blocks sized by the speeds the last run measured on as many ranks.
+  const auto& runs = saved.runs;
+  if (options.weights.empty() && runs.size() >= 2) {
+    const std::vector<double>& speed = runs[runs.size() - 2].rank_speed;
+    if (speed.size() == static_cast<std::size_t>(comm.size()) &&
+        std::all_of(speed.begin(), speed.end(), [](double s) { return s > 0; }))
+      resume.weights = speed;
+  }
+  const std::string working = io::ResultFile::kept_name(options.output);
+  setup.checkpoint->set_output_working(working);
+  // What finished shards wrote survives in the working file only for shapes
+  // that keep it, and only once some are done (the file was flushed before
+  // any shard ran); anything else there is rebuilt from scratch.
+  const bool rows_done = setup.runner->output_survives_runs() && !options.restart &&
+                         std::count(saved.done.begin(), saved.done.end(), 1) > 0;
+  std::error_code ec;
+  resume.output_kept = rows_done && fs::exists(working, ec) && h5::File::is_hdf5(working);
+  if (rows_done && !resume.output_kept && !saved.complete)
+    throw UsageError("--checkpoint: " + options.checkpoint + " records rows already written to " +
+                     working + ", which is missing or damaged; use --restart to start over");
+  if (!resume.output_kept) fs::remove(working, ec);
+  setup.resumed_done = resume.done;
+  return resume;
+}
+
+}  // namespace
+
+RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
+  RunSetup setup;
+  if (!options.weights.empty())
+    setup.weights = balance::parse_weights(options.weights, comm.size());
+  const DomainSpec domain = job.domain();
+  std::uint64_t items = 0;
+  std::uint64_t default_shard_items = 1;
+  std::string input_file;
+  if (const auto* dataset = std::get_if<DatasetDomain>(&domain)) {
+    const io::DatasetRef ref = io::parse_dataset_ref(dataset->input, "--input");
+    setup.reader = std::make_unique<io::DatasetReader>(ref, "--input");
+    job.prepare(setup.reader->info());
+    items = setup.reader->info().rows;
+    setup.item_bytes = setup.reader->row_bytes();
+    default_shard_items = core::ShardPlan::shard_items_for_bytes(setup.item_bytes);
+    setup.input = ref.text();
+    input_file = ref.file;
+  } else {
+    const auto& index = std::get<IndexDomain>(domain);
+    items = index.items;
+    default_shard_items = index.default_shard_items;
+    setup.item_bytes = static_cast<std::uint64_t>(index.bytes_per_item);
+  }
+  if (comm.rank() == 0) io::check_output_path(options.output, "--output", input_file);
+  if (comm.rank() == 0 && !options.checkpoint.empty())
+    io::check_output_path(options.checkpoint, "--checkpoint", input_file);
+  setup.plan.emplace(items, options.plan, default_shard_items);
+  balance::check_balance(options.balance, setup.plan->count());
+  setup.runner = shapes::make_shape_runner(job, *setup.plan, comm.rank());
+  setup.threads =
+      setup.runner->threads(options.threads > 0 ? options.threads : base::default_threads());
+  job.setup_rank(comm.rank(), comm.size());
+  return setup;
+}
+
+void plan_work(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
+               RunSetup& setup) {
+  const std::uint64_t shards = setup.plan->count();
+  if (options.checkpoint.empty()) {
+    setup.todo.resize(shards);
+    for (std::uint64_t id = 0; id < shards; ++id) setup.todo[id] = id;
+    setup.output = io::ResultFile::temporary_name(options.output, comm);
+    return;
+  }
+  // Rank 0's errors travel in the broadcast too, so no rank waits in a
+  // broadcast that rank 0 never reaches.
+  ResumeState resume;
+  std::exception_ptr error;
+  if (comm.rank() == 0) {
+    error = base::attempt([&] { resume = open_checkpoint(name, job, options, comm, setup); });
+    if (error) {
+      resume = ResumeState();
+      resume.failed = true;
+    }
+  }
+  resume = ResumeState::decode(comm.broadcast(resume.encode()));
+  if (resume.failed) {
+    if (error) std::rethrow_exception(error);
+    throw UsageError("rank 0 could not open the checkpoint");  // rank 0's message wins
+  }
+  setup.complete = resume.complete;
+  if (!resume.weights.empty()) setup.weights = resume.weights;
+  setup.runner->set_resume(std::move(resume.shape_resume));
+  setup.todo.clear();
+  for (std::uint64_t id = 0; id < shards; ++id)
+    if (resume.done[id] == 0) setup.todo.push_back(id);
+  setup.output = {io::ResultFile::kept_name(options.output), resume.output_kept, false};
+}
+
+}  // namespace shardrun::run

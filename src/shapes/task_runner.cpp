@@ -1,0 +1,189 @@
+#include "shapes/task_runner.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "base/machine.hpp"
+#include "io/durable_file.hpp"
+
+namespace shardrun::shapes {
+namespace {
+
+struct RecordsOutput : core::ShardOutput {
+  std::vector<TaskRecord> records;
+};
+
+}  // namespace
+
+TaskRunner::TaskRunner(TaskJob& job, std::uint64_t tasks, int rank)
+    : job_(job),
+      options_(job.task_options()),
+      tasks_(tasks),
+      rank_(rank),
+      host_(base::host_name()),
+      base_env_(task_base_environment()) {
+  if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
+}
+
+CommandSpec TaskRunner::spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
+                                 std::vector<std::string>& env) const {
+  const std::string task = std::to_string(item + 1);
+  env = base_env_;
+  env.push_back("SHARDRUN_TASK=" + task);
+  env.push_back("SHARDRUN_RANK=" + std::to_string(rank_));
+  env.push_back("SHARDRUN_SLOT=" + std::to_string(slot));
+  env.push_back("SHARDRUN_ATTEMPT=" + std::to_string(attempt));
+  CommandSpec spec;
+  spec.command = job_.command(item, slot);
+  spec.env = &env;
+  spec.workdir = options_.workdir;
+  if (!options_.logdir.empty()) {
+    spec.stdout_path = options_.logdir + "/" + task + ".out";
+    spec.stderr_path = options_.logdir + "/" + task + ".err";
+  }
+  spec.timeout_s = options_.timeout_s;
+  spec.kill_after_s = options_.kill_after_s;
+  return spec;
+}
+
+std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
+  auto out = std::make_unique<RecordsOutput>();
+  const int slot = acquire_slot();
+  struct Release {
+    TaskRunner* runner;
+    int slot;
+    ~Release() { runner->release_slot(slot); }
+  } release{this, slot};
+  std::vector<std::string> env;
+  const Shard& shard = context.shard();
+  for (std::uint64_t item = shard.begin; item < shard.end; ++item) {
+    const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
+    // Skipped: done before, or the farm is halting (an item without a record
+    // counts as not run, and a resume runs it).
+    if (before == kSkipTask || halted_) continue;
+    bool ok = false;
+    for (int i = 0; i <= options_.retries && !ok; ++i) {
+      const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
+      const CommandSpec spec = spec_for(item, slot, attempt, env);
+      const CommandResult result = run_command(spec, live_);
+      if (result.spawn_failed)
+        std::fprintf(stderr, "shardrun: rank %d: task %llu: %s\n", rank_,
+                     static_cast<unsigned long long>(item + 1), result.error.c_str());
+      out->records.push_back({item + 1, attempt, rank_, slot, result.start_s, result.duration_s,
+                              result.exit_code, result.signal, result.timed_out, host_,
+                              spec.command});
+      ok = result.succeeded();
+    }
+    if (!ok && options_.halt_on_error) halted_ = true;
+  }
+  return out;
+}
+
+int TaskRunner::acquire_slot() {
+  std::lock_guard lock(slots_mutex_);
+  int slot = 1;
+  while (busy_slots_.count(slot)) ++slot;
+  busy_slots_.insert(slot);
+  return slot;
+}
+
+void TaskRunner::release_slot(int slot) {
+  std::lock_guard lock(slots_mutex_);
+  busy_slots_.erase(slot);
+}
+
+void TaskRunner::done(core::ShardOutcome& outcome, io::ResultFile&) {
+  auto& out = static_cast<RecordsOutput&>(*outcome.output);
+  for (TaskRecord& r : out.records) records_.push_back(std::move(r));
+}
+
+Bytes TaskRunner::take_delta() {
+  Bytes delta = save();
+  records_.clear();
+  return delta;
+}
+
+void TaskRunner::add_delta(std::span<const std::byte> delta) { decode_records(delta, records_); }
+
+Bytes TaskRunner::save() const {
+  Encoder out;
+  encode_records(records_, out);
+  return out.take();
+}
+
+Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::ShardPlan& plan,
+                              std::vector<std::uint8_t>& done) const {
+  std::vector<TaskRecord> records;
+  decode_records(saved, records);
+  if (records.empty()) return {};
+  sort_records(records);
+  Bytes tasks(tasks_, std::byte{0});
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const TaskRecord& r = records[i];
+    if (r.task == 0 || r.task > tasks_)
+      throw RuntimeError("checkpoint: a task record is out of range");
+    const bool last = i + 1 == records.size() || records[i + 1].task != r.task;
+    if (!last) continue;
+    const bool again = !r.succeeded() && options_.retry_failed;
+    tasks[r.task - 1] =
+        std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
+  }
+  for (std::uint64_t id = 0; id < plan.count(); ++id) {
+    const Shard shard = plan.shard(id);
+    for (std::uint64_t item = shard.begin; item < shard.end && done[id]; ++item)
+      if (tasks[item] != std::byte{kSkipTask}) done[id] = 0;
+  }
+  return tasks;
+}
+
+void TaskRunner::write_joblog(const std::vector<TaskRecord>& sorted) const {
+  const std::string temp = options_.joblog + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << joblog_text(sorted);
+    out.flush();
+    if (!out) throw RuntimeError("--joblog: cannot write " + temp);
+  }
+  io::replace_file(temp, options_.joblog);
+}
+
+JobResult TaskRunner::finish(io::ResultFile& output) {
+  sort_records(records_);
+  write_records(output.file(), "/tasks", records_);
+  const FarmTally t = tally(records_, tasks_);
+  output.file().write_attribute("/tasks", "tasks", t.tasks);
+  output.file().write_attribute("/tasks", "succeeded", t.succeeded);
+  output.file().write_attribute("/tasks", "failed", t.failed);
+  output.file().write_attribute("/tasks", "not_run", t.pending);
+  if (!options_.joblog.empty()) write_joblog(records_);
+
+  JobResult result;
+  result.summary = std::to_string(t.tasks) + " tasks: " + std::to_string(t.succeeded) +
+                   " succeeded, " + std::to_string(t.failed) + " failed";
+  if (t.pending) result.summary += ", " + std::to_string(t.pending) + " not run";
+  if (t.failed == 0 && t.pending == 0) return result;
+  result.exit_status = kExitTasksFailed;
+  std::string which;
+  for (std::size_t i = 0; i < t.failures.size() && i < 10; ++i)
+    which += (i ? ", " : "") + std::string("task ") + std::to_string(t.failures[i]->task) + " (" +
+             describe_end(*t.failures[i]) + ")";
+  if (t.failures.size() > 10) which += ", ...";
+  std::string where = output.path() + ":/tasks";
+  if (!options_.joblog.empty()) where += ", " + options_.joblog;
+  if (!options_.logdir.empty()) where += ", " + options_.logdir + "/TASK.err";
+  std::fprintf(stderr,
+               "shardrun: %llu of %llu tasks failed%s%s%s; see %s (with --checkpoint, "
+               "--retry-failed runs them again)\n",
+               static_cast<unsigned long long>(t.failed), static_cast<unsigned long long>(t.tasks),
+               options_.retries ? " after retries" : "", which.empty() ? "" : ": ", which.c_str(),
+               where.c_str());
+  if (t.pending)
+    std::fprintf(stderr, "shardrun: halted on error: %llu tasks not run\n",
+                 static_cast<unsigned long long>(t.pending));
+  return result;
+}
+
+void TaskRunner::abandon() { live_.terminate_all(1.0); }
+
+}  // namespace shardrun::shapes

@@ -1,0 +1,63 @@
+// The task farm's part of a run: each item of a shard is a shell command,
+// tried up to 1 + --retries times; every attempt becomes a record that
+// travels to rank 0 and ends in /tasks of the result file and the joblog.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "shapes/process.hpp"
+#include "shapes/shape_runner.hpp"
+#include "shapes/task_record.hpp"
+
+namespace shardrun::shapes {
+
+class TaskRunner : public ShapeRunner {
+ public:
+  // Throws UsageError when --joblog cannot be written.
+  TaskRunner(TaskJob& job, std::uint64_t tasks, int rank);
+
+  int threads(int chosen) const override { return options_.slots > 0 ? options_.slots : chosen; }
+  bool threads_want_cores() const override { return false; }
+  std::unique_ptr<core::ShardOutput> process(ShardContext& context) override;
+  void done(core::ShardOutcome& outcome, io::ResultFile& output) override;
+  Bytes take_delta() override;
+  void add_delta(std::span<const std::byte> delta) override;
+  Bytes save() const override;
+  bool halt_requested() const override { return halted_.load(); }
+  JobResult finish(io::ResultFile& output) override;
+  void abandon() override;
+  // A task that succeeded never runs again; with --retry-failed, one that
+  // failed does, and a shard holding such a task runs again.
+  Bytes plan_resume(std::span<const std::byte> saved, const core::ShardPlan& plan,
+                    std::vector<std::uint8_t>& done) const override;
+  void set_resume(Bytes resume) override { previous_ = std::move(resume); }
+
+ private:
+  CommandSpec spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
+                       std::vector<std::string>& env) const;
+  void write_joblog(const std::vector<TaskRecord>& sorted) const;
+  int acquire_slot();  // the lowest slot number not in use, from 1
+  void release_slot(int slot);
+
+  TaskJob& job_;
+  TaskOptions options_;
+  std::uint64_t tasks_;
+  int rank_;
+  std::string host_;
+  std::vector<std::string> base_env_;
+  // Per task, from plan_resume(): 0 to run it, kSkipTask to skip it, k to run
+  // it after k earlier attempts; empty when nothing was resumed.
+  static constexpr std::uint8_t kSkipTask = 255;
+  Bytes previous_;
+  std::vector<TaskRecord> records_;  // rank 0: all so far; others: since the last delta
+  LiveGroups live_;
+  std::mutex slots_mutex_;    // guards busy_slots_
+  std::set<int> busy_slots_;  // slots of the shards running now
+  std::atomic<bool> halted_{false};
+};
+
+}  // namespace shardrun::shapes
