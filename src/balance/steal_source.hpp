@@ -55,6 +55,7 @@ class StealSource : public core::ShardSource {
   int ranks_;
   std::minstd_rand rng_;
   core::SourceStats stats_;
+  std::uint64_t unreported_ = 0;  // shards completed here, not yet added to kDone
 };
 
 }  // namespace shardrun::balance

@@ -90,6 +90,14 @@ ExecutorStats Executor::run(ShardSource& source,
   // Two shards per thread in flight keep workers busy while the main thread reacts.
   const auto capacity = static_cast<std::uint64_t>(threads_) * 2;
   auto last_tick = Clock::now();
+  auto last_poll = last_tick;
+  auto poll_if_due = [&] {
+    if (!hooks.poll) return;
+    const auto now = Clock::now();
+    if (now - last_poll < hooks.poll_interval) return;
+    last_poll = now;
+    hooks.poll();
+  };
   auto idle_pause = std::chrono::microseconds(20);
 
   for (;;) {
@@ -143,13 +151,16 @@ ExecutorStats Executor::run(ShardSource& source,
         // (oversubscribed ranks must not spin on remote atomics).
         std::this_thread::sleep_for(idle_pause);
         idle_pause = std::min(idle_pause * 2, std::chrono::microseconds(2000));
+        poll_if_due();
       } else {
         // Wake when the queued shards have been taken by the workers (they
         // still run `threads` shards), or sooner when fewer are in flight.
         const std::uint64_t wake_at = std::min<std::uint64_t>(threads_, in_flight);
-        std::deque<Finished> batch =
-            done->take(wake_at, std::min<std::chrono::microseconds>(hooks.tick_interval,
-                                                                    std::chrono::milliseconds(50)));
+        auto wait = std::min<std::chrono::microseconds>(hooks.tick_interval,
+                                                        std::chrono::milliseconds(50));
+        if (hooks.poll) wait = std::min(wait, hooks.poll_interval);
+        std::deque<Finished> batch = done->take(wake_at, wait);
+        poll_if_due();
         std::uint64_t completed = 0;
         for (Finished& finished : batch) {
           --in_flight;

@@ -47,6 +47,11 @@ struct ExecutorHooks {
   std::function<bool()> stop_requested = [] { return false; };
   // After a stop, how long shards in flight may run before they are abandoned.
   double stop_timeout_s = 0.5;
+  // Main thread, at least every poll_interval while it waits (none when
+  // empty): lets the MPI library progress remote operations that wait on
+  // this rank (one-sided atomics over TCP complete only then).
+  std::function<void()> poll;
+  std::chrono::microseconds poll_interval{200};
 };
 
 // The loop reads like a build loop: fill the pool with ready shards, reap one

@@ -26,6 +26,11 @@ int Comm::size() const {
   return s;
 }
 
+void Comm::poke() const {
+  int flag = 0;
+  check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+}
+
 void Comm::barrier() const { check(MPI_Barrier(comm_), "MPI_Barrier"); }
 
 double Comm::max(double value) const {

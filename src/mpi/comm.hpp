@@ -30,6 +30,9 @@ class Comm {
   int size() const;
   MPI_Comm raw() const { return comm_; }  // for the MPI-IO driver of src/h5 only
 
+  // Not collective: lets the library progress what waits on this rank
+  // (MPI_Iprobe), without receiving anything.
+  void poke() const;
   void barrier() const;
   double max(double value) const;
   double min(double value) const;

@@ -9,6 +9,7 @@
 #include "base/exit_status.hpp"
 #include "core/shard_contexts.hpp"
 #include "mpi/atomic_window.hpp"
+#include "mpi/mpi_env.hpp"
 #include "run/progress.hpp"
 #include "run/stop_signals.hpp"
 
@@ -39,8 +40,19 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     return {resumed + now[kShardsDone], setup.plan->count(), now[kItemsDone],
             static_cast<double>(setup.item_bytes), base::wall_seconds() - started};
   };
+  // This rank's finished shards and items, added to rank 0's counters once
+  // a tick rather than once a shard (a remote atomic over TCP waits for
+  // rank 0 to enter MPI).
+  std::uint64_t unsent_shards = 0, unsent_items = 0;
+  auto send_counts = [&] {
+    if (unsent_shards == 0) return;
+    counters.fetch_add(0, kShardsDone, unsent_shards);
+    counters.fetch_add(0, kItemsDone, unsent_items);
+    unsent_shards = unsent_items = 0;
+  };
   bool stop = false, stop_sent = false;
   auto watch = [&] {  // every tick, on every rank
+    send_counts();
     const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
     if ((StopSignals::received() || runner.halt_requested() || time_up) && !stop_sent) {
       counters.fetch_add(0, kStop, 1);
@@ -73,8 +85,8 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       runner.done(outcome, output);
       ledger.record(outcome);
       out.work += job.work(outcome.shard);
-      counters.fetch_add(0, kShardsDone, 1);
-      counters.fetch_add(0, kItemsDone, outcome.shard.items());
+      unsent_shards += 1;
+      unsent_items += outcome.shard.items();
     };
     hooks.tick = watch;
     const bool checkpointing = !options.checkpoint.empty();
@@ -84,10 +96,13 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       return stop || StopSignals::received() || runner.halt_requested();
     };
     hooks.stop_timeout_s = options.stop_timeout_s;
+    if (mpi::Environment::transport().needs_target_progress)
+      hooks.poll = [&] { comm.poke(); };
     auto shard_at = [&](std::uint64_t position) { return setup.plan->shard(setup.todo[position]); };
     out.stats = core::Executor(setup.threads).run(*source, shard_at, hooks);
     out.source = source->stats();
   });
+  if (auto error = base::attempt(send_counts); error && !out.error) out.error = error;
   counters.fetch_add(0, kRanksFinished, 1);
   // Rank 0 keeps progress, deltas and checkpoints going until every rank is
   // through its shards.

@@ -36,6 +36,8 @@ RunRecord gather_record(const std::string& name, const Job& job, const RunSetup&
   record.balance = options.balance;
   record.ranks = comm.size();
   record.threads = setup.threads;
+  record.nodes = mpi::Environment::transport().nodes;
+  record.one_sided = mpi::Environment::transport().one_sided;
   record.shards = plan.count();
   record.items = plan.items();
   record.bytes = plan.items() * setup.item_bytes;

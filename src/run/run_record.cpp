@@ -17,6 +17,8 @@ void write_run_record(h5::File& file, const RunRecord& r) {
       {"version", &RunRecord::version},
       {"ranks", &RunRecord::ranks},
       {"threads", &RunRecord::threads},
+      {"nodes", &RunRecord::nodes},
+      {"one_sided", &RunRecord::one_sided},
       {"shards", &RunRecord::shards},
       {"items", &RunRecord::items},
       {"wall_s", &RunRecord::wall_s},

@@ -17,6 +17,8 @@ struct RunRecord {
   std::string version = SHARDRUN_VERSION;
   int ranks = 1;
   int threads = 1;
+  int nodes = 1;           // hosts the ranks ran on
+  std::string one_sided;   // how ranks reached each other's windows (mpi::Transport)
   std::uint64_t shards = 0;
   std::uint64_t items = 0;
   std::uint64_t bytes = 0;   // input bytes; 0 for index domains

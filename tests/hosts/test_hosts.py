@@ -1,0 +1,180 @@
+"""shardrun across hosts (docs/design.md, promise 9), on hosts emulated on
+this machine: every "host" is a UTS namespace with a name of its own behind
+a stand-in for ssh (fake_ssh.sh), and ranks on different hosts talk TCP over
+loopback, as on an Ethernet cluster without a fabric. The same commands as
+on one host, no extra flags: results bitwise equal to a one-host run, every
+strategy; kill -9 of one host's processes, then resume on another host count;
+SIGUSR1 to mpirun → 75; a task farm.
+
+Needs root (unshare). Run from CTest (label hosts) or by hand:
+    SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_hosts
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import h5py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARDRUN = os.path.abspath(os.environ.get("SHARDRUN", "build/shardrun"))
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+SYNTHETIC = ["run", "synthetic", "--items", "30000", "--mean-us", "30", "--cost", "pareto:1.5",
+             "--threads", "1", "--quiet"]
+
+
+def on_hosts(hosts, per_host, args):
+    return [os.path.join(HERE, "mpirun_hosts.sh"), str(hosts), str(per_host), SHARDRUN] + args
+
+
+def one_host(ranks, args):
+    return ["mpirun", "-n", str(ranks), "--oversubscribe", "--bind-to", "none", SHARDRUN] + args
+
+
+def uts_host(pid):
+    """The host name process pid sees (its UTS namespace), or None."""
+    r = subprocess.run(["nsenter", "--target", str(pid), "--uts", "hostname"],
+                       capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def processes(name):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    argv0 = f.read().split(b"\0")[0]
+                if os.path.basename(argv0) == name.encode():
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+class Hosts(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="shardrun-hosts-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run_ok(self, command):
+        r = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=300)
+        self.assertEqual(r.returncode, 0, f"{command}\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def results(self, file, names):
+        with h5py.File(file, "r") as f:
+            return {n: f[n][()].tobytes() for n in names}
+
+    def run_record(self, file):
+        with h5py.File(file, "r") as f:
+            return dict(f["run"].attrs)
+
+    def test_every_job_and_strategy_matches_one_host(self):
+        data = self.path("x.h5")
+        self.run_ok(one_host(2, ["gen", "--output", data + ":/x", "--rows", "2000000", "--cols", "2",
+                                 "--dist", "normal", "--seed", "3"]))
+        jobs = {
+            "synthetic": (SYNTHETIC, ["checksum", "items"]),
+            "stats": (["run", "stats", "--input", data + ":/x", "--quiet", "--shard-rows", "20000"],
+                      ["count", "mean", "variance", "min", "max"]),
+            "mandelbrot": (["run", "mandelbrot", "--width", "400", "--height", "300", "--quiet"],
+                           ["image"]),
+        }
+        for name, (args, names) in jobs.items():
+            reference = self.path(f"{name}-one.h5")
+            self.run_ok(one_host(1, args + ["--output", reference]))
+            want = self.results(reference, names)
+            for hosts, per_host in [(2, 1), (3, 1), (2, 2), (3, 2)]:
+                for balance in ["steal", "counter", "static"]:
+                    out = self.path(f"{name}-{hosts}x{per_host}-{balance}.h5")
+                    self.run_ok(on_hosts(hosts, per_host, args + ["--balance", balance,
+                                                                  "--output", out]))
+                    self.assertEqual(self.results(out, names), want, f"{name} {hosts}x{per_host} {balance}")
+                    record = self.run_record(out)
+                    self.assertEqual(record["nodes"], hosts)
+                    self.assertEqual(record["one_sided"], "osc/pt2pt over tcp")
+        self.assertEqual(self.run_record(self.path("synthetic-one.h5"))["one_sided"], "osc/sm")
+
+    def start(self, command):
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=ENV, start_new_session=True)
+
+    def test_kill_9_of_one_host_then_resume_on_another_host_count(self):
+        args = ["run", "synthetic", "--items", "60000", "--mean-us", "100", "--threads", "1",
+                "--quiet"]
+        reference = self.path("kill-ref.h5")
+        self.run_ok(one_host(2, args + ["--output", reference]))
+        out, ckpt = self.path("kill.h5"), self.path("kill.ckpt.h5")
+        proc = self.start(on_hosts(3, 1, args + ["--output", out, "--checkpoint", ckpt,
+                                                 "--checkpoint-every", "0.2"]))
+        deadline = time.monotonic() + 60
+        while not os.path.exists(ckpt) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        victims = [p for p in processes("shardrun") + processes("orted")
+                   if uts_host(p) == "h127-0-0-3"]
+        self.assertGreaterEqual(len(victims), 2, "no processes of host 127.0.0.3 found")
+        for pid in victims:  # the host fails: its daemon and its rank at once
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        deadline = time.monotonic() + 20  # no rank of the job survives on any host
+        while time.monotonic() < deadline and [p for p in processes("shardrun")
+                                                if uts_host(p) and uts_host(p).startswith("h127")]:
+            time.sleep(0.1)
+        self.run_ok(on_hosts(2, 2, args + ["--output", out, "--checkpoint", ckpt]))
+        self.assertEqual(self.results(out, ["checksum", "items"]),
+                         self.results(reference, ["checksum", "items"]))
+        with h5py.File(ckpt, "r") as f:
+            runs = sorted(f["runs"].keys())
+            self.assertEqual(f["runs"][runs[0]].attrs["ranks"], 3)
+            self.assertEqual(f["runs"][runs[-1]].attrs["ranks"], 4)
+
+    def test_sigusr1_to_mpirun_exits_75_and_resumes(self):
+        args = ["run", "synthetic", "--items", "40000", "--mean-us", "100", "--threads", "1",
+                "--quiet"]
+        out, ckpt = self.path("usr1.h5"), self.path("usr1.ckpt.h5")
+        proc = self.start(on_hosts(2, 1, args + ["--output", out, "--checkpoint", ckpt,
+                                                 "--checkpoint-every", "0.2"]))
+        deadline = time.monotonic() + 60
+        while not os.path.exists(ckpt) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        self.run_ok(on_hosts(3, 1, args + ["--output", out, "--checkpoint", ckpt]))
+        reference = self.path("usr1-ref.h5")
+        self.run_ok(one_host(1, args + ["--output", reference]))
+        self.assertEqual(self.results(out, ["checksum"]), self.results(reference, ["checksum"]))
+
+    def test_task_farm(self):
+        tasks = self.path("tasks.txt")
+        marks = self.path("marks")
+        os.mkdir(marks)
+        with open(tasks, "w") as f:
+            for i in range(40):
+                f.write(f"echo {i} > {marks}/{i}.$(hostname)\n")
+        out = self.path("farm.h5")
+        self.run_ok(on_hosts(2, 2, ["run", "exec", "--tasks", tasks, "--output", out, "--quiet"]))
+        done = sorted(os.listdir(marks))
+        self.assertEqual(len(done), 40)
+        self.assertEqual({name.split(".", 1)[1] for name in done}, {"h127-0-0-2", "h127-0-0-3"})
+        with h5py.File(out, "r") as f:
+            self.assertEqual(f["tasks"].attrs["succeeded"], 40)
+
+
+if __name__ == "__main__":
+    unittest.main()
