@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   if (comm.rank() == 0)
     std::printf("# %d nodes, one-sided: %s; rank 0 busy polls every %d us\n# %-32s %9s %9s\n",
                 mpi::Environment::transport().nodes,
-                mpi::Environment::transport().one_sided.c_str(), poll_us, "operation",
-                "median_us", "p90_us");
+                mpi::Environment::transport().one_sided.c_str(), poll_us, "operation", "median_us",
+                "p90_us");
   std::fflush(stdout);
   mpi::AtomicWindow window(comm, 4);
   mpi::AtomicWindow flag(comm, 2);

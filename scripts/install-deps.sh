@@ -9,6 +9,7 @@ packages=(
   libtbb-dev                         # oneTBB: the thread pool inside a rank
   libhdf5-openmpi-dev hdf5-tools     # parallel HDF5: inputs, results; h5dump
   libcli11-dev                       # CLI11: the command line
+  libxxhash-dev                      # xxHash: checksums of checkpoint state
   libgtest-dev                       # GoogleTest: unit and MPI tests
   python3-h5py python3-numpy         # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/checksum.hpp"
 #include "h5/h5_dataset.hpp"
 #include "h5/h5_file.hpp"
 #include "h5/h5_record.hpp"
@@ -54,6 +55,31 @@ const std::vector<h5::Field<RunEntry>>& run_fields() {
   return fields;
 }
 
+// Everything read_checkpoint() returns, in one fixed order.
+std::uint64_t checksum_of(const CheckpointState& state) {
+  base::Checksum sum;
+  auto field = [&](const char*, const auto& value) { sum.add(value); };
+  sum.add(CheckpointState::kFormatVersion);
+  sum.add(std::uint64_t{state.complete});
+  sum.add(state.output_working);
+  sum.add(state.result_path);
+  sum.add(state.result_run_id);
+  h5::for_each_field(state.fingerprint, fingerprint_fields(), field);
+  sum.add(static_cast<std::uint64_t>(state.done.size()));
+  sum.add(state.done.data(), state.done.size());
+  sum.add(static_cast<std::uint64_t>(state.shard_seconds.size()));
+  sum.add(state.shard_seconds.data(), state.shard_seconds.size() * sizeof(double));
+  sum.add(static_cast<std::uint64_t>(state.shape_state.size()));
+  sum.add(state.shape_state.data(), state.shape_state.size());
+  sum.add(static_cast<std::uint64_t>(state.runs.size()));
+  for (const RunEntry& run : state.runs) {
+    h5::for_each_field(run, run_fields(), field);
+    sum.add(static_cast<std::uint64_t>(run.rank_speed.size()));
+    sum.add(run.rank_speed.data(), run.rank_speed.size() * sizeof(double));
+  }
+  return sum.value();
+}
+
 void write_runs(h5::File& file, const std::vector<RunEntry>& runs) {
   file.create_group("/runs");
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -87,6 +113,9 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
     file.write_attribute("/", "format_version", CheckpointState::kFormatVersion);
     file.write_attribute("/", "complete", std::uint64_t{state.complete});
     file.write_attribute("/", "output_working", state.output_working);
+    file.write_attribute("/", "result_path", state.result_path);
+    file.write_attribute("/", "result_run_id", state.result_run_id);
+    file.write_attribute("/", "checksum", checksum_of(state));
     file.create_group("/fingerprint");
     h5::write_fields(file, "/fingerprint", state.fingerprint, fingerprint_fields());
     write_vector(file, "/done", state.done);
@@ -124,6 +153,8 @@ CheckpointState read_checkpoint(const std::string& path) {
     CheckpointState state;
     state.complete = file.read_u64_attribute("/", "complete") != 0;
     state.output_working = file.read_string_attribute("/", "output_working");
+    state.result_path = file.read_string_attribute("/", "result_path");
+    state.result_run_id = file.read_string_attribute("/", "result_run_id");
     h5::read_fields(file, "/fingerprint", state.fingerprint, fingerprint_fields());
     state.done = read_vector<std::uint8_t>(file, "/done");
     state.shard_seconds = read_vector<double>(file, "/shard_seconds");
@@ -132,6 +163,10 @@ CheckpointState read_checkpoint(const std::string& path) {
     if (!shape_state.empty())
       std::memcpy(state.shape_state.data(), shape_state.data(), shape_state.size());
     state.runs = read_runs(file);
+    if (file.read_u64_attribute("/", "checksum") != checksum_of(state))
+      throw UsageError(where +
+                       " is damaged: what it holds does not match its checksum (bit rot, "
+                       "a torn write or an edit); use --restart to start over");
     if (state.done.size() != state.fingerprint.shards ||
         state.shard_seconds.size() != state.fingerprint.shards)
       throw UsageError(where + " is inconsistent: its done set does not match its plan");

@@ -32,6 +32,8 @@ struct CheckpointState {
   std::vector<double> shard_seconds;  // NaN while not done
   Bytes shape_state;                  // the shape's saved state: folded partials, or task records
   std::string output_working;         // the working output file, kept between runs
+  std::string result_path;            // once complete: where the result was written
+  std::string result_run_id;          // once complete: the /run@run_id of that result
   std::vector<RunEntry> runs;
   bool complete = false;
 };
@@ -43,7 +45,8 @@ void write_checkpoint(const std::string& path, const CheckpointState& state);
 
 // Throws UsageError naming --checkpoint and path when the file is not an
 // HDF5 file, not a shardrun checkpoint, of another format version, truncated
-// or inconsistent.
+// or inconsistent, or when what it holds does not match its checksum (an
+// XXH3 of everything this function returns, written by write_checkpoint).
 CheckpointState read_checkpoint(const std::string& path);
 
 }  // namespace shardrun::checkpoint

@@ -82,7 +82,8 @@ void CheckpointSession::save_in_background(Snapshot snapshot) {
   });
 }
 
-void CheckpointSession::complete(Snapshot snapshot, bool keep) {
+void CheckpointSession::complete(Snapshot snapshot, bool keep, const std::string& result_path,
+                                 const std::string& result_run_id) {
   if (!keep) {
     std::error_code ec;
     std::filesystem::remove(path_, ec);
@@ -91,6 +92,8 @@ void CheckpointSession::complete(Snapshot snapshot, bool keep) {
   }
   state_.complete = true;
   state_.output_working.clear();
+  state_.result_path = result_path;
+  state_.result_run_id = result_run_id;
   snapshot.how = "completed";
   if (!save(std::move(snapshot)))
     throw RuntimeError("the results are written, but checkpoint " + path_ +

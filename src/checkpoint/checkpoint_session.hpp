@@ -48,8 +48,10 @@ class CheckpointSession {
   bool save_due(double every_s) const;
   // Starts saving on the background thread and returns.
   void save_in_background(Snapshot snapshot);
-  // The job is complete: mark it so (keep) or remove the checkpoint.
-  void complete(Snapshot snapshot, bool keep);
+  // The job is complete, its result at result_path with /run@run_id
+  // result_run_id: mark it so (keep) or remove the checkpoint.
+  void complete(Snapshot snapshot, bool keep, const std::string& result_path,
+                const std::string& result_run_id);
 
  private:
   std::string path_;

@@ -123,6 +123,9 @@ class InspectCommand : public Command {
     if (farm) std::printf("%s", shapes::farm_report(records, f.items).c_str());
     std::printf("status      %s%s\n", status.c_str(),
                 holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
+    if (state.complete && !state.result_path.empty())
+      std::printf("result      %s (run %s)\n", state.result_path.c_str(),
+                  state.result_run_id.c_str());
     std::printf("runs        #  %-19s  %-19s  %-19s  ranks threads  how\n", "started", "last saved",
                 "ended");
     for (std::size_t i = 0; i < state.runs.size(); ++i) {

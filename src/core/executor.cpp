@@ -156,8 +156,8 @@ ExecutorStats Executor::run(ShardSource& source,
         // Wake when the queued shards have been taken by the workers (they
         // still run `threads` shards), or sooner when fewer are in flight.
         const std::uint64_t wake_at = std::min<std::uint64_t>(threads_, in_flight);
-        auto wait = std::min<std::chrono::microseconds>(hooks.tick_interval,
-                                                        std::chrono::milliseconds(50));
+        auto wait =
+            std::min<std::chrono::microseconds>(hooks.tick_interval, std::chrono::milliseconds(50));
         if (hooks.poll) wait = std::min(wait, hooks.poll_interval);
         std::deque<Finished> batch = done->take(wake_at, wait);
         poll_if_due();

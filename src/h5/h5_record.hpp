@@ -20,6 +20,13 @@ struct Field {
       member;
 };
 
+// Calls fn(name, member value) for every field, in table order.
+template <class T, class Fn>
+void for_each_field(const T& value, const std::vector<Field<T>>& fields, Fn&& fn) {
+  for (const Field<T>& f : fields)
+    std::visit([&](auto member) { fn(f.name, value.*member); }, f.member);
+}
+
 template <class T>
 void write_fields(File& file, const std::string& group, const T& value,
                   const std::vector<Field<T>>& fields) {

@@ -8,8 +8,8 @@ namespace shardrun::mpi {
 // How the job's ranks reach each other's one-sided windows, as the
 // Environment chose it (docs/platform.md).
 struct Transport {
-  int nodes = 1;           // hosts the job spans (ranks that share memory count once)
-  std::string one_sided;   // the one-sided setup, for the run record
+  int nodes = 1;          // hosts the job spans (ranks that share memory count once)
+  std::string one_sided;  // the one-sided setup, for the run record
   // Remote atomics complete only when the target rank enters MPI (no
   // hardware atomics: osc/pt2pt over TCP): waiting main threads must poll.
   bool needs_target_progress = false;

@@ -96,8 +96,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       return stop || StopSignals::received() || runner.halt_requested();
     };
     hooks.stop_timeout_s = options.stop_timeout_s;
-    if (mpi::Environment::transport().needs_target_progress)
-      hooks.poll = [&] { comm.poke(); };
+    if (mpi::Environment::transport().needs_target_progress) hooks.poll = [&] { comm.poke(); };
     auto shard_at = [&](std::uint64_t position) { return setup.plan->shard(setup.todo[position]); };
     out.stats = core::Executor(setup.threads).run(*source, shard_at, hooks);
     out.source = source->stats();

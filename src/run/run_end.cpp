@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include "base/clock.hpp"
@@ -75,6 +76,7 @@ int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedge
   output.reopen();
   const shapes::JobResult result = setup.runner->finish(output);
   record.wall_s = base::wall_seconds() - started;
+  record.run_id = setup.run_id;
   write_run_record(output.file(), record);
   output.commit();
   // A run that ended with failures (a farm's failed tasks) keeps its
@@ -83,8 +85,9 @@ int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedge
     setup.checkpoint->save(
         snapshot(ledger, *setup.runner, "failed: " + result.summary, record.rank_speed));
   else if (setup.checkpoint)
-    setup.checkpoint->complete(snapshot(ledger, *setup.runner, "completed", record.rank_speed),
-                               options.checkpoint_keep);
+    setup.checkpoint->complete(
+        snapshot(ledger, *setup.runner, "completed", record.rank_speed), options.checkpoint_keep,
+        std::filesystem::absolute(output.path()).lexically_normal(), setup.run_id);
   std::printf("%s", format_summary(record, result.summary, result.digest).c_str());
   std::fflush(stdout);
   return result.exit_status;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <random>
 
+#include "base/clock.hpp"
 #include "h5/h5_dataset.hpp"
 #include "h5/h5_record.hpp"
 
@@ -15,6 +18,7 @@ void write_run_record(h5::File& file, const RunRecord& r) {
       {"input", &RunRecord::input},
       {"balance", &RunRecord::balance},
       {"version", &RunRecord::version},
+      {"run_id", &RunRecord::run_id},
       {"ranks", &RunRecord::ranks},
       {"threads", &RunRecord::threads},
       {"nodes", &RunRecord::nodes},
@@ -57,6 +61,27 @@ void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work, doubl
   const double ideal = total_speed > 0 ? total_work / total_speed : 0;
   r.lower_bound_s = std::max(ideal, longest_shard_s);
   r.efficiency = r.makespan_s > 0 ? r.lower_bound_s / r.makespan_s : 0;
+}
+
+std::string new_run_id() {
+  std::random_device entropy;
+  const std::uint64_t id = (std::uint64_t{entropy()} << 32) ^ entropy() ^
+                           static_cast<std::uint64_t>(base::wall_seconds() * 1e6);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(id));
+  return text;
+}
+
+std::string run_id_of(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || !h5::File::is_hdf5(path)) return "";
+  try {
+    const h5::File file = h5::File::open_read(path);
+    if (!file.has_link("/run") || !file.has_attribute("/run", "run_id")) return "";
+    return file.read_string_attribute("/run", "run_id");
+  } catch (const std::exception&) {
+    return "";  // unreadable: not this run's result
+  }
 }
 
 std::string format_summary(const RunRecord& r, const std::string& job_summary,

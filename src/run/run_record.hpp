@@ -15,10 +15,11 @@ struct RunRecord {
   std::string input;  // "FILE.h5:/path", or empty for index domains
   std::string balance;
   std::string version = SHARDRUN_VERSION;
+  std::string run_id;  // new_run_id() of the run that wrote this result
   int ranks = 1;
   int threads = 1;
-  int nodes = 1;           // hosts the ranks ran on
-  std::string one_sided;   // how ranks reached each other's windows (mpi::Transport)
+  int nodes = 1;          // hosts the ranks ran on
+  std::string one_sided;  // how ranks reached each other's windows (mpi::Transport)
   std::uint64_t shards = 0;
   std::uint64_t items = 0;
   std::uint64_t bytes = 0;   // input bytes; 0 for index domains
@@ -47,6 +48,13 @@ void derive_efficiency(RunRecord& record, const std::vector<double>& rank_work,
 // datasets rank_shards, rank_busy_s, rank_steals, rank_stolen_shards,
 // rank_idle_s, rank_speed.
 void write_run_record(h5::File& file, const RunRecord& record);
+
+// 16 random hex digits naming one run (and the result it writes).
+std::string new_run_id();
+
+// The run_id attribute of `path`'s /run record; empty when the file is
+// missing, not HDF5, or holds no run record. Rank 0, serial.
+std::string run_id_of(const std::string& path);
 
 // The lines rank 0 prints when a run ends.
 std::string format_summary(const RunRecord& record, const std::string& job_summary,

@@ -1,6 +1,7 @@
 #include "run/run_setup.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -11,6 +12,7 @@
 #include "base/machine.hpp"
 #include "checkpoint/fingerprint.hpp"
 #include "h5/h5_file.hpp"
+#include "run/run_record.hpp"
 
 namespace shardrun::run {
 namespace {
@@ -85,6 +87,22 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
   resume.done = saved.done;
   resume.shape_resume = setup.runner->plan_resume(saved.shape_state, *setup.plan, resume.done);
   resume.complete = saved.complete && resume.done == saved.done;
+  // "Done" means the result is at --output: if it is not (moved, deleted,
+  // another --output), write it again from the saved state, or refuse.
+  if (resume.complete && !saved.result_run_id.empty() &&
+      run_id_of(options.output) != saved.result_run_id) {
+    if (!setup.runner->result_from_state())
+      throw UsageError("--checkpoint: " + options.checkpoint +
+                       " is complete, but its result is "
+                       "not at " +
+                       options.output + " (it was written to " + saved.result_path +
+                       "); use that file, or --restart to compute it again");
+    std::printf(
+        "shardrun: %s is complete; writing its result to %s again from the checkpoint "
+        "(no shard runs)\n",
+        options.checkpoint.c_str(), options.output.c_str());
+    resume.complete = false;
+  }
   // Initial blocks sized by the speeds the last run measured on as many ranks.
   const auto& runs = saved.runs;
   if (options.weights.empty() && runs.size() >= 2) {
@@ -141,6 +159,7 @@ RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
   setup.plan.emplace(items, options.plan, default_shard_items);
   balance::check_balance(options.balance, setup.plan->count());
   setup.runner = shapes::make_shape_runner(job, *setup.plan, comm.rank());
+  if (comm.rank() == 0) setup.run_id = new_run_id();
   setup.threads =
       setup.runner->threads(options.threads > 0 ? options.threads : base::default_threads());
   job.setup_rank(comm.rank(), comm.size());

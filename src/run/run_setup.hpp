@@ -31,6 +31,7 @@ struct RunSetup {
   std::vector<std::uint64_t> todo;                            // shard ids still to run, in order
   std::vector<std::uint8_t> resumed_done;  // rank 0: the checkpoint's done set, as resumed
   bool complete = false;                   // the checkpoint says: nothing to do
+  std::string run_id;                      // rank 0: names this run and the result it writes
   io::ResultFile::Working output;
 };
 

@@ -12,6 +12,7 @@ class ReduceRunner : public ShapeRunner {
  public:
   ReduceRunner(ReduceJob& job, std::uint64_t shard_count)
       : job_(job), shard_count_(shard_count), store_(shard_count) {}
+  bool result_from_state() const override { return true; }
   std::unique_ptr<core::ShardOutput> process(ShardContext& context) override;
   void done(core::ShardOutcome& outcome, io::ResultFile& output) override;
   Bytes take_delta() override;

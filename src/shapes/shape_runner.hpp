@@ -40,6 +40,9 @@ class ShapeRunner : public core::ShardResults {
   // Whether the working output file keeps what finished shards wrote
   // between runs (a map job's rows); otherwise a resume rebuilds it.
   virtual bool output_survives_runs() const { return false; }
+  // Whether finish() can write the result again from the saved state alone
+  // (a reduce job's folded partials), with no shard run again.
+  virtual bool result_from_state() const { return false; }
 
   // --- a run ---
   // Collective, once, before any shard (map jobs create their outputs here).

@@ -372,6 +372,73 @@ class Refusals(Base):
         self.refused(self.ARGS + ["--output", self.path("x.h5")], other, "not a shardrun checkpoint")
         self.assertEqual(subprocess.run([SHARDRUN, "inspect", truncated], capture_output=True, env=ENV).returncode, 2)
 
+    def test_damaged_bytes_anywhere_are_refused_or_harmless(self):
+        """Flip a byte at offsets spread over the whole file, and inside the raw
+        data of /done, /shard_seconds and /shape_state: each resume is refused
+        (exit 2, the checkpoint untouched) or, where the byte was unused, ends
+        with the uninterrupted run's result. Never a different result."""
+        args = ["run", "synthetic", "--items", "6000", "--mean-us", "200", "--quiet"]
+        reference = self.path("dmg-ref.h5")
+        self.run_ok(2, args + ["--output", reference])
+        want = self.results(reference, ["checksum", "items"])
+        ckpt = self.stopped_checkpoint("dmg.ckpt.h5", args)
+        with open(ckpt, "rb") as f:
+            data = f.read()
+        with h5py.File(ckpt, "r") as f:
+            inside = [(f[n].id.get_offset(), f[n].id.get_storage_size())
+                      for n in ("done", "shard_seconds", "shape_state")]
+        offsets = set(range(0, len(data), max(1, len(data) // 36)))
+        for start, size in inside:
+            self.assertIsNotNone(start)
+            offsets |= {start, start + size // 2, start + size - 1}
+        refused = harmless = 0
+        for offset in sorted(offsets):
+            damaged = bytearray(data)
+            damaged[offset] ^= 0x5A
+            bad = self.path("dmg-bad.ckpt.h5")
+            with open(bad, "wb") as f:
+                f.write(damaged)
+            out = self.path("dmg.h5")
+            r = subprocess.run(mpirun(2, args + ["--output", out, "--checkpoint", bad]),
+                               capture_output=True, text=True, env=ENV, timeout=120)
+            if r.returncode == 0:
+                harmless += 1
+                self.assertEqual(self.results(out, ["checksum", "items"]), want, f"offset {offset}")
+            else:
+                refused += 1
+                self.assertEqual(r.returncode, 2, f"offset {offset}: {r.stderr}")
+                self.assertIn("dmg-bad.ckpt.h5", r.stderr)
+                with open(bad, "rb") as f:
+                    self.assertEqual(f.read(), bytes(damaged), "a refused checkpoint was modified")
+        self.assertGreaterEqual(refused, 9)  # at least every byte inside the data
+        r = subprocess.run([SHARDRUN, "inspect", self.path("dmg-bad.ckpt.h5")], capture_output=True,
+                           text=True, env=ENV)
+        self.assertIn(r.returncode, (0, 2))
+
+    def test_complete_checkpoint_with_its_result_elsewhere(self):
+        """"Done" means the result is at --output: a reduce job writes it again
+        from the checkpoint, a map job refuses and names where it was written."""
+        ckpt, first = self.path("done.ckpt.h5"), self.path("done-1.h5")
+        self.run_ok(2, self.ARGS + ["--output", first, "--checkpoint", ckpt])
+        second = self.path("done-2.h5")
+        r = self.run_ok(3, self.ARGS + ["--output", second, "--checkpoint", ckpt])
+        self.assertIn("again from the checkpoint", r.stdout)
+        self.assertEqual(self.results(second, ["checksum", "items"]),
+                         self.results(first, ["checksum", "items"]))
+        with h5py.File(second, "r") as f:
+            self.assertEqual(f["run/rank_shards"][()].sum(), 0)  # no shard ran again
+        os.remove(second)  # moved away: written again
+        self.run_ok(1, self.ARGS + ["--output", second, "--checkpoint", ckpt])
+        self.assertTrue(os.path.exists(second))
+        r = self.run_ok(1, self.ARGS + ["--output", second, "--checkpoint", ckpt])
+        self.assertIn("nothing to do", r.stdout)  # it is there now
+        mckpt, image = self.path("mdone.ckpt.h5"), self.path("m-1.h5")
+        margs = ["run", "mandelbrot", "--width", "200", "--height", "100", "--quiet"]
+        self.run_ok(2, margs + ["--output", image, "--checkpoint", mckpt])
+        self.refused(margs + ["--output", self.path("m-2.h5")], mckpt, "is complete",
+                     "written to " + image)
+        self.assertFalse(os.path.exists(self.path("m-2.h5")))
+
     def test_older_format_is_refused_with_the_way_out(self):
         ckpt = self.stopped_checkpoint("v1.ckpt.h5")
         with h5py.File(ckpt, "r") as f:
