@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 #include "base/clock.hpp"
 #include "io/durable_file.hpp"
@@ -29,7 +30,20 @@ CheckpointSession::CheckpointSession(std::string path, bool restart, const Finge
   state_.runs.push_back(std::move(this_run));
 }
 
+std::string journal_prefix(const std::string& path) { return path + ".journal"; }
+
 CheckpointSession::~CheckpointSession() { join(); }
+
+void CheckpointSession::remove_after_next_save(std::vector<std::string> paths) {
+  removals_.insert(removals_.end(), paths.begin(), paths.end());
+}
+
+void CheckpointSession::remove_all(const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+  }
+}
 
 void CheckpointSession::join() {
   if (writer_.joinable()) writer_.join();
@@ -64,7 +78,9 @@ bool CheckpointSession::write(const std::string& path, const CheckpointState& st
 bool CheckpointSession::save(Snapshot snapshot) {
   join();
   take(std::move(snapshot));
-  return write(path_, state_);
+  if (!write(path_, state_)) return false;
+  remove_all(std::exchange(removals_, {}));
+  return true;
 }
 
 bool CheckpointSession::save_due(double every_s) const {
@@ -76,15 +92,18 @@ void CheckpointSession::save_in_background(Snapshot snapshot) {
   join();
   take(std::move(snapshot));
   writing_ = true;
-  writer_ = std::thread([this, path = path_, state = state_] {
-    write(path, state);
-    writing_ = false;
-  });
+  writer_ =
+      std::thread([this, path = path_, state = state_, removals = std::exchange(removals_, {})] {
+        if (write(path, state)) remove_all(removals);
+        writing_ = false;
+      });
 }
 
 void CheckpointSession::complete(Snapshot snapshot, bool keep, const std::string& result_path,
                                  const std::string& result_run_id) {
   if (!keep) {
+    join();
+    remove_all(std::exchange(removals_, {}));
     std::error_code ec;
     std::filesystem::remove(path_, ec);
     if (ec) throw RuntimeError("cannot remove checkpoint " + path_ + ": " + ec.message());

@@ -29,6 +29,9 @@ struct Snapshot {
 // on a thread of their own (a copy of the state; fsync can take long and the
 // main thread must keep feeding the workers); final saves wait for it. A save
 // that fails is reported on stderr and the previous checkpoint stays intact.
+// The journals of checkpoint `path` are "<journal_prefix(path)>.<run>.<rank>".
+std::string journal_prefix(const std::string& path);
+
 class CheckpointSession {
  public:
   CheckpointSession(std::string path, bool restart, const Fingerprint& now, RunEntry this_run);
@@ -39,6 +42,11 @@ class CheckpointSession {
   bool resumed() const { return resumed_; }
   const CheckpointState& state() const { return state_; }
   void set_output_working(const std::string& path) { state_.output_working = path; }
+  // The shape's state as resumed, with what its journals added.
+  void set_shape_state(Bytes state) { state_.shape_state = std::move(state); }
+  // Files to remove once a save succeeded: journals whose content the
+  // saved state includes.
+  void remove_after_next_save(std::vector<std::string> paths);
 
   // Saves now and waits for it. Returns false (after a warning) when the
   // save failed.
@@ -61,9 +69,11 @@ class CheckpointSession {
   std::chrono::steady_clock::time_point last_save_;
   std::thread writer_;  // the background save, if any
   std::atomic<bool> writing_{false};
+  std::vector<std::string> removals_;  // after the next successful save
 
   void take(Snapshot snapshot);
   static bool write(const std::string& path, const CheckpointState& state);
+  static void remove_all(const std::vector<std::string>& paths);
   void join();
 };
 

@@ -84,10 +84,14 @@ int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedge
   if (setup.checkpoint && result.exit_status != kExitOk)
     setup.checkpoint->save(
         snapshot(ledger, *setup.runner, "failed: " + result.summary, record.rank_speed));
-  else if (setup.checkpoint)
+  else if (setup.checkpoint) {
+    // Every journaled task is in the saved state now.
+    setup.checkpoint->remove_after_next_save(
+        setup.runner->journal_files(checkpoint::journal_prefix(options.checkpoint)));
     setup.checkpoint->complete(
         snapshot(ledger, *setup.runner, "completed", record.rank_speed), options.checkpoint_keep,
         std::filesystem::absolute(output.path()).lexically_normal(), setup.run_id);
+  }
   std::printf("%s", format_summary(record, result.summary, result.digest).c_str());
   std::fflush(stdout);
   return result.exit_status;

@@ -24,6 +24,7 @@ struct ResumeState {
   bool failed = false;  // rank 0 could not open the checkpoint (it prints why)
   bool complete = false;
   bool output_kept = false;        // the working output file holds done shards' rows
+  std::uint64_t run_index = 0;     // this run's place in the checkpoint's history
   std::vector<std::uint8_t> done;  // one per shard
   std::vector<double> weights;     // the last run's rank speeds, or empty
   Bytes shape_resume;              // ShapeRunner::plan_resume()
@@ -32,6 +33,7 @@ struct ResumeState {
     Encoder out;
     out.put<std::uint64_t>(std::uint64_t{failed} | std::uint64_t{complete} << 1 |
                            std::uint64_t{output_kept} << 2);
+    out.put<std::uint64_t>(run_index);
     put_vector(out, done);
     put_vector(out, weights);
     put_vector(out, shape_resume);
@@ -44,6 +46,7 @@ struct ResumeState {
     s.failed = flags & 1;
     s.complete = flags & 2;
     s.output_kept = flags & 4;
+    s.run_index = in.get<std::uint64_t>();
     get_vector(in, s.done);
     get_vector(in, s.weights);
     get_vector(in, s.shape_resume);
@@ -81,9 +84,21 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
                                                *setup.plan, options.plan);
   setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(options.checkpoint,
                                                                      options.restart, now, run);
+  // What finished since the last save is in the shape's journals: take it
+  // in (and remove them once a save holds it); journals without a checkpoint
+  // to resume are stale (a --restart, a deleted checkpoint): remove them now.
+  const std::string journals = checkpoint::journal_prefix(options.checkpoint);
+  if (setup.checkpoint->resumed()) {
+    setup.checkpoint->set_shape_state(
+        setup.runner->recover(setup.checkpoint->state().shape_state, journals));
+    setup.checkpoint->remove_after_next_save(setup.runner->journal_files(journals));
+  } else {
+    for (const std::string& stale : setup.runner->journal_files(journals)) fs::remove(stale);
+  }
   const checkpoint::CheckpointState& saved = setup.checkpoint->state();
 
   ResumeState resume;
+  resume.run_index = saved.runs.size() - 1;
   resume.done = saved.done;
   resume.shape_resume = setup.runner->plan_resume(saved.shape_state, *setup.plan, resume.done);
   resume.complete = saved.complete && resume.done == saved.done;
@@ -194,6 +209,8 @@ void plan_work(const std::string& name, Job& job, const RunOptions& options, con
   setup.complete = resume.complete;
   if (!resume.weights.empty()) setup.weights = resume.weights;
   setup.runner->set_resume(std::move(resume.shape_resume));
+  setup.runner->open_journal(checkpoint::journal_prefix(options.checkpoint),
+                             static_cast<int>(resume.run_index), comm.rank());
   setup.todo.clear();
   for (std::uint64_t id = 0; id < shards; ++id)
     if (resume.done[id] == 0) setup.todo.push_back(id);

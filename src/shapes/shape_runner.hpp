@@ -77,6 +77,27 @@ class ShapeRunner : public core::ShardResults {
   }
   // Every rank, before any shard: rank 0's plan_resume().
   virtual void set_resume(Bytes resume) { (void)resume; }
+
+  // --- journals: what must not be lost between two checkpoints ---
+  // A shape may journal finished work to files named from the checkpoint
+  // ("<prefix>.<run>.<rank>"), so that a kill -9 loses none of it.
+  // The journal files under `prefix` that exist now.
+  virtual std::vector<std::string> journal_files(const std::string& prefix) const {
+    (void)prefix;
+    return {};
+  }
+  // Rank 0, resuming: `saved` (what the checkpoint holds) with what the
+  // journals under `prefix` add, in save()'s encoding.
+  virtual Bytes recover(Bytes saved, const std::string& prefix) const {
+    (void)prefix;
+    return saved;
+  }
+  // Every rank, before any shard: journal this run's work under `prefix`.
+  virtual void open_journal(const std::string& prefix, int run, int rank) {
+    (void)prefix;
+    (void)run;
+    (void)rank;
+  }
 };
 
 // The runner for the job's shape. Every rank; local (no collective calls).

@@ -74,6 +74,7 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
                               result.exit_code, result.signal, result.timed_out, host_,
                               spec.command});
       ok = result.succeeded();
+      if (ok && journal_) journal_->append(out->records.back());
     }
     if (!ok && options_.halt_on_error) halted_ = true;
   }
@@ -135,6 +136,30 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
       if (tasks[item] != std::byte{kSkipTask}) done[id] = 0;
   }
   return tasks;
+}
+
+std::vector<std::string> TaskRunner::journal_files(const std::string& prefix) const {
+  return TaskJournal::files(prefix);
+}
+
+Bytes TaskRunner::recover(Bytes saved, const std::string& prefix) const {
+  std::vector<TaskRecord> records;
+  decode_records(saved, records);
+  std::set<std::pair<std::uint64_t, std::uint32_t>> known;  // (task, attempt)
+  for (const TaskRecord& r : records) known.emplace(r.task, r.attempt);
+  const std::size_t before = records.size();
+  for (const std::string& path : TaskJournal::files(prefix))
+    for (TaskRecord& r : TaskJournal::read(path))
+      if (r.task >= 1 && r.task <= tasks_ && known.emplace(r.task, r.attempt).second)
+        records.push_back(std::move(r));
+  if (records.size() == before) return saved;
+  Encoder out;
+  encode_records(records, out);
+  return out.take();
+}
+
+void TaskRunner::open_journal(const std::string& prefix, int run, int rank) {
+  journal_ = std::make_unique<TaskJournal>(TaskJournal::file_name(prefix, run, rank));
 }
 
 void TaskRunner::write_joblog(const std::vector<TaskRecord>& sorted) const {

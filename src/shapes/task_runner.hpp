@@ -11,6 +11,7 @@
 
 #include "shapes/process.hpp"
 #include "shapes/shape_runner.hpp"
+#include "shapes/task_journal.hpp"
 #include "shapes/task_record.hpp"
 
 namespace shardrun::shapes {
@@ -35,6 +36,10 @@ class TaskRunner : public ShapeRunner {
   Bytes plan_resume(std::span<const std::byte> saved, const core::ShardPlan& plan,
                     std::vector<std::uint8_t>& done) const override;
   void set_resume(Bytes resume) override { previous_ = std::move(resume); }
+  // Every task that succeeded is journaled before its slot takes another.
+  std::vector<std::string> journal_files(const std::string& prefix) const override;
+  Bytes recover(Bytes saved, const std::string& prefix) const override;
+  void open_journal(const std::string& prefix, int run, int rank) override;
 
  private:
   CommandSpec spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
@@ -58,6 +63,7 @@ class TaskRunner : public ShapeRunner {
   std::mutex slots_mutex_;    // guards busy_slots_
   std::set<int> busy_slots_;  // slots of the shards running now
   std::atomic<bool> halted_{false};
+  std::unique_ptr<TaskJournal> journal_;  // this rank's, when checkpointed
 };
 
 }  // namespace shardrun::shapes

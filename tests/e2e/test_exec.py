@@ -348,6 +348,41 @@ class FarmResume(FarmBase):
         self.assertTrue(any(s for _, s in snapshots), "no kill landed after a checkpoint")
         self.check_exactly_once(snapshots, tasks=300)
 
+    def test_kill_9_reruns_only_the_tasks_in_flight(self):
+        """A task's success is journaled before its slot takes another: after
+        kill -9 of the whole job at most ranks x slots tasks run twice per kill,
+        although the checkpoint (every second here) is up to a second old."""
+        os.mkdir(self.path("runs"))
+        count, ranks = 200, 2
+        tasks = self.write("t.txt", [f"sleep 0.05; echo $$ >> runs/{i + 1}" for i in range(count)])
+        args = ["--tasks", tasks, "--output", "f.h5", "--checkpoint", "c.h5",
+                "--checkpoint-every", "1", "--slots", "1"]
+        kills = 0
+        for _ in range(20):
+            proc = self.start(ranks, args)
+            time.sleep(RNG.uniform(1.2, 1.8))
+            if proc.poll() is None and kills < 3:
+                for pid in session_processes(proc.pid):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                proc.communicate(timeout=30)
+                self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+                kills += 1
+                continue
+            _, stderr = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 0, stderr)
+            break
+        self.assertEqual(kills, 3)
+        runs = [self.runs(task) for task in range(1, count + 1)]
+        self.assertTrue(all(n >= 1 for n in runs))
+        twice = sum(n - 1 for n in runs)
+        self.assertLessEqual(twice, kills * ranks * 1, f"tasks that ran more than once: {twice}")
+        _, attrs = self.records(self.path("f.h5"))
+        self.assertEqual(attrs["succeeded"], count)
+        self.assertEqual([f for f in os.listdir(self.dir) if ".journal." in f], [])
+
     def test_sigterm_stops_running_tasks_and_resumes(self):
         tasks = self.tasks_file()
         with open(tasks, "a") as f:  # two long tasks, in flight at the stop
