@@ -108,9 +108,8 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
       run_id_of(options.output) != saved.result_run_id) {
     if (!setup.runner->result_from_state())
       throw UsageError("--checkpoint: " + options.checkpoint +
-                       " is complete, but its result is "
-                       "not at " +
-                       options.output + " (it was written to " + saved.result_path +
+                       " is complete, but its result is not at " + options.output +
+                       " (it was written to " + saved.result_path +
                        "); use that file, or --restart to compute it again");
     std::printf(
         "shardrun: %s is complete; writing its result to %s again from the checkpoint "
