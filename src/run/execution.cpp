@@ -112,6 +112,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       now[kRanksFinished] = counters.load(0, kRanksFinished);
       if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);  // every rank's last counts
     progress.finish(state());
   }
   source.reset();  // collective
