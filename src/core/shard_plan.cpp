@@ -18,7 +18,8 @@ ShardPlan::ShardPlan(std::uint64_t items, const PlanRequest& request,
   } else {
     fixed_items_ = request.shard_items > 0 ? request.shard_items
                                            : std::max<std::uint64_t>(default_shard_items, 1);
-    count_ = (items + fixed_items_ - 1) / fixed_items_;
+    fixed_items_ = std::min(fixed_items_, items);  // a shard larger than the domain is all of it
+    count_ = items / fixed_items_ + (items % fixed_items_ != 0);  // no overflow near 2^64
   }
 }
 
@@ -29,7 +30,7 @@ std::uint64_t ShardPlan::shard_items_for_bytes(std::uint64_t row_bytes) {
 Shard ShardPlan::shard(std::uint64_t id) const {
   if (fixed_items_ > 0) {
     const std::uint64_t begin = id * fixed_items_;
-    return {id, begin, std::min(begin + fixed_items_, items_)};
+    return {id, begin, begin + std::min(fixed_items_, items_ - begin)};
   }
   // Even split by count: shard i starts at floor(i * items / count).
   auto start = [&](std::uint64_t i) {

@@ -69,6 +69,21 @@ TEST(ShardPlan, HugeDomainsDoNotOverflow) {
   expect_exact_cover(ShardPlan(items, {.shards = 1000}, 1));
 }
 
+TEST(ShardPlan, ShardRowsBeyondTheDomainGiveOneShardOfAll) {
+  // (items + rows - 1) / rows wrapped to 0 shards for rows near 2^64.
+  constexpr std::uint64_t kMax = ~std::uint64_t{0};
+  for (const std::uint64_t rows : {kMax, kMax - 1, std::uint64_t{1} << 63, std::uint64_t{1001}}) {
+    const ShardPlan plan(1000, {.shard_items = rows}, 1);
+    ASSERT_EQ(plan.count(), 1u) << rows;
+    EXPECT_EQ(plan.shard(0).begin, 0u);
+    EXPECT_EQ(plan.shard(0).end, 1000u);
+  }
+  const ShardPlan huge(kMax, {.shard_items = kMax - 1}, 1);
+  ASSERT_EQ(huge.count(), 2u);
+  EXPECT_EQ(huge.shard(1).begin, kMax - 1);
+  EXPECT_EQ(huge.shard(1).end, kMax);
+}
+
 TEST(ShardPlan, IsAPureFunctionOfItsInputs) {
   const ShardPlan a(123457, {.shards = 17}, 1), b(123457, {.shards = 17}, 1);
   for (std::uint64_t id = 0; id < a.count(); ++id) {
