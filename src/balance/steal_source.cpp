@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "shardrun/errors.hpp"
-
 namespace shardrun::balance {
 
 StealSource::StealSource(const mpi::Comm& comm, std::uint64_t shard_count, core::ShardRange block)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace shardrun::base {
 
@@ -23,6 +24,13 @@ class Checksum {
   void add(const void* data, std::size_t size);
   // A string with its length first, so ("ab", "c") and ("a", "bc") differ.
   void add(const std::string& text);
+  // A vector's bytes with their count first, likewise.
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  void add_sized(const std::vector<T>& values) {
+    add(static_cast<std::uint64_t>(values.size() * sizeof(T)));
+    add(values.data(), values.size() * sizeof(T));
+  }
   template <class T>
   requires std::is_arithmetic_v<T>
   void add(T value) { add(&value, sizeof value); }

@@ -65,17 +65,13 @@ std::uint64_t checksum_of(const CheckpointState& state) {
   sum.add(state.result_path);
   sum.add(state.result_run_id);
   h5::for_each_field(state.fingerprint, fingerprint_fields(), field);
-  sum.add(static_cast<std::uint64_t>(state.done.size()));
-  sum.add(state.done.data(), state.done.size());
-  sum.add(static_cast<std::uint64_t>(state.shard_seconds.size()));
-  sum.add(state.shard_seconds.data(), state.shard_seconds.size() * sizeof(double));
-  sum.add(static_cast<std::uint64_t>(state.shape_state.size()));
-  sum.add(state.shape_state.data(), state.shape_state.size());
+  sum.add_sized(state.done);
+  sum.add_sized(state.shard_seconds);
+  sum.add_sized(state.shape_state);
   sum.add(static_cast<std::uint64_t>(state.runs.size()));
   for (const RunEntry& run : state.runs) {
     h5::for_each_field(run, run_fields(), field);
-    sum.add(static_cast<std::uint64_t>(run.rank_speed.size()));
-    sum.add(run.rank_speed.data(), run.rank_speed.size() * sizeof(double));
+    sum.add_sized(run.rank_speed);
   }
   return sum.value();
 }

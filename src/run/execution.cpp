@@ -36,6 +36,9 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   mpi::AtomicWindow counters(comm, root ? kCounters : 0);
   std::vector<std::uint64_t> now(kCounters, 0);
   const std::uint64_t resumed = setup.plan->count() - setup.todo.size();
+  auto read_counters = [&] {
+    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);
+  };
   auto state = [&]() -> ProgressState {
     return {resumed + now[kShardsDone], setup.plan->count(), now[kItemsDone],
             static_cast<double>(setup.item_bytes), base::wall_seconds() - started};
@@ -61,7 +64,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     stop = stop || counters.load(0, kStop) > 0;
     ledger.tick();
     if (!root) return;
-    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);
+    read_counters();
     progress.update(state());
     if (setup.checkpoint && setup.checkpoint->save_due(options.checkpoint_every_s))
       setup.checkpoint->save_in_background(snapshot(ledger, runner, "running"));
@@ -112,7 +115,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       now[kRanksFinished] = counters.load(0, kRanksFinished);
       if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);  // every rank's last counts
+    read_counters();  // every rank's last counts
     progress.finish(state());
   }
   source.reset();  // collective

@@ -67,6 +67,22 @@ def alive(pid):
         return False
 
 
+def kill_job(proc):
+    """kill -9 every process of proc's session at once, as a node failure
+    would, and reap proc; fails when a process of the session survives.
+    Returns the time the signals went out."""
+    for pid in session_processes(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    killed_at = time.time()
+    proc.communicate(timeout=30)
+    if not wait_until(lambda: not session_processes(proc.pid), 10):
+        raise AssertionError(f"processes of job {proc.pid} survived kill -9")
+    return killed_at
+
+
 def wait_until(predicate, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,13 +115,7 @@ class Base(unittest.TestCase):
 
     def kill_session(self, proc):
         """kill -9 every process of the job at once, as a node failure would."""
-        for pid in session_processes(proc.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.communicate(timeout=30)
-        self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+        kill_job(proc)
 
     def results(self, file, names):
         with h5py.File(file, "r") as f:

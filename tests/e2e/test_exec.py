@@ -18,7 +18,7 @@ import unittest
 
 import h5py
 
-from test_checkpoint import ENV, SHARDRUN, alive, mpirun, session_processes, wait_until
+from test_checkpoint import ENV, SHARDRUN, alive, kill_job, mpirun, session_processes, wait_until
 
 RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "4242")))
 
@@ -329,14 +329,7 @@ class FarmResume(FarmBase):
             proc = self.start([2, 3, 1, 4][i % 4], args)
             time.sleep(RNG.uniform(0.5, 1.2))
             if proc.poll() is None and kills < 5:
-                for pid in session_processes(proc.pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                killed_at = time.time()
-                proc.communicate(timeout=30)
-                self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+                killed_at = kill_job(proc)
                 if os.path.exists(self.path("c.h5")):
                     snapshots.append(self.snapshot(killed_at))
                 kills += 1
@@ -362,13 +355,7 @@ class FarmResume(FarmBase):
             proc = self.start(ranks, args)
             time.sleep(RNG.uniform(1.2, 1.8))
             if proc.poll() is None and kills < 3:
-                for pid in session_processes(proc.pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                proc.communicate(timeout=30)
-                self.assertTrue(wait_until(lambda: not session_processes(proc.pid), 10))
+                kill_job(proc)
                 kills += 1
                 continue
             _, stderr = proc.communicate(timeout=120)

@@ -35,6 +35,13 @@ def one_host(ranks, args):
     return ["mpirun", "-n", str(ranks), "--oversubscribe", "--bind-to", "none", SHARDRUN] + args
 
 
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
 def uts_host(pid):
     """The host name process pid sees (its UTS namespace), or None."""
     r = subprocess.run(["nsenter", "--target", str(pid), "--uts", "hostname"],
@@ -119,9 +126,7 @@ class Hosts(unittest.TestCase):
         out, ckpt = self.path("kill.h5"), self.path("kill.ckpt.h5")
         proc = self.start(on_hosts(3, 1, args + ["--output", out, "--checkpoint", ckpt,
                                                  "--checkpoint-every", "0.2"]))
-        deadline = time.monotonic() + 60
-        while not os.path.exists(ckpt) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: os.path.exists(ckpt), 60)
         time.sleep(1.0)
         victims = [p for p in processes("shardrun") + processes("orted")
                    if uts_host(p) == "h127-0-0-3"]
@@ -130,10 +135,8 @@ class Hosts(unittest.TestCase):
             os.kill(pid, signal.SIGKILL)
         proc.communicate(timeout=60)
         self.assertNotEqual(proc.returncode, 0)
-        deadline = time.monotonic() + 20  # no rank of the job survives on any host
-        while time.monotonic() < deadline and [p for p in processes("shardrun")
-                                                if uts_host(p) and uts_host(p).startswith("h127")]:
-            time.sleep(0.1)
+        wait_until(lambda: not [p for p in processes("shardrun")  # no rank survives on any host
+                                if (uts_host(p) or "").startswith("h127")], 20)
         self.run_ok(on_hosts(2, 2, args + ["--output", out, "--checkpoint", ckpt]))
         self.assertEqual(self.results(out, ["checksum", "items"]),
                          self.results(reference, ["checksum", "items"]))
@@ -148,9 +151,7 @@ class Hosts(unittest.TestCase):
         out, ckpt = self.path("usr1.h5"), self.path("usr1.ckpt.h5")
         proc = self.start(on_hosts(2, 1, args + ["--output", out, "--checkpoint", ckpt,
                                                  "--checkpoint-every", "0.2"]))
-        deadline = time.monotonic() + 60
-        while not os.path.exists(ckpt) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: os.path.exists(ckpt), 60)
         time.sleep(0.5)
         proc.send_signal(signal.SIGUSR1)
         _, stderr = proc.communicate(timeout=60)
