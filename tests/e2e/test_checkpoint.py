@@ -387,7 +387,7 @@ class Refusals(Base):
         data of /done, /shard_seconds and /shape_state: each resume is refused
         (exit 2, the checkpoint untouched) or, where the byte was unused, ends
         with the uninterrupted run's result. Never a different result."""
-        args = ["run", "synthetic", "--items", "6000", "--mean-us", "200", "--quiet"]
+        args = self.ARGS  # long enough that the stop lands before the end, sanitizers too
         reference = self.path("dmg-ref.h5")
         self.run_ok(2, args + ["--output", reference])
         want = self.results(reference, ["checksum", "items"])
