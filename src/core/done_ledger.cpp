@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+
+#include "base/exit_status.hpp"
 
 namespace shardrun::core {
 
@@ -41,7 +44,7 @@ void DoneLedger::record(const ShardOutcome& outcome) {
 
 Bytes DoneLedger::take_delta(bool last) {
   Encoder out;
-  out.put<std::uint8_t>(last);
+  out.put<std::uint8_t>(last ? kLast : kMore);
   out.put<std::uint64_t>(pending_ids_.size());
   out.put_bytes(pending_ids_.data(), pending_ids_.size() * sizeof(std::uint64_t));
   out.put_bytes(pending_seconds_.data(), pending_seconds_.size() * sizeof(double));
@@ -52,9 +55,17 @@ Bytes DoneLedger::take_delta(bool last) {
   return out.take();
 }
 
-void DoneLedger::merge(std::span<const std::byte> delta, bool& last) {
+void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last) {
   Decoder in(delta);
-  last = in.get<std::uint8_t>() != 0;
+  const auto kind = in.get<std::uint8_t>();
+  last = kind != kMore;
+  if (kind == kFailed) {
+    const auto why = delta.subspan(1);
+    failure_ = "rank " + std::to_string(source) +
+               " could not send its finished shards to rank 0: " +
+               std::string(reinterpret_cast<const char*>(why.data()), why.size());
+    return;
+  }
   const auto count = in.get<std::uint64_t>();
   std::vector<std::uint64_t> ids(count);
   std::vector<double> seconds(count);
@@ -80,23 +91,38 @@ void DoneLedger::tick() {
   }
   while (auto message = mailbox_.try_receive()) {
     bool last = false;
-    merge(message->second, last);
+    merge(message->first, message->second, last);
     finished_ranks_ += last;
   }
 }
 
 void DoneLedger::finish() {
   if (rank_ != 0) {
-    mailbox_.send(0, take_delta(true));
+    // Rank 0 waits for one last message from every rank: when this rank
+    // cannot build or send its own (bad_alloc, over 2 GiB), it still sends
+    // one that says so, or rank 0 would wait forever.
+    std::exception_ptr error;
+    try {
+      mailbox_.send(0, take_delta(true));
+    } catch (...) {
+      error = std::current_exception();
+      const std::string why = base::failure_of(error).message.substr(0, 1000);
+      Encoder out;
+      out.put<std::uint8_t>(kFailed);
+      out.put_bytes(why.data(), why.size());
+      mailbox_.send(0, out.take());
+    }
     mailbox_.flush();
+    if (error) std::rethrow_exception(error);
     return;
   }
   while (finished_ranks_ < ranks_ - 1) {
     auto [source, bytes] = mailbox_.receive();
     bool last = false;
-    merge(bytes, last);
+    merge(source, bytes, last);
     finished_ranks_ += last;
   }
+  if (!failure_.empty()) throw RuntimeError(failure_);
 }
 
 }  // namespace shardrun::core

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/executor.hpp"
@@ -42,7 +43,8 @@ class DoneLedger {
   // Non-root: send a delta if one is due. Rank 0: merge the deltas that arrived.
   void tick();
   // Collective: non-root ranks send their last delta; rank 0 merges until it
-  // has every rank's last one.
+  // has every rank's last one. A rank that cannot send its delta throws, and
+  // so does rank 0 (no rank waits for it).
   void finish();
 
   // Rank 0's view.
@@ -51,8 +53,10 @@ class DoneLedger {
   std::uint64_t done_count() const { return done_count_; }
 
  private:
+  // A delta's first byte: more to come, the rank's last, or the rank failed.
+  enum Kind : std::uint8_t { kMore = 0, kLast = 1, kFailed = 2 };
   Bytes take_delta(bool last);
-  void merge(std::span<const std::byte> delta, bool& last);
+  void merge(int source, std::span<const std::byte> delta, bool& last);
 
   int rank_;
   int ranks_;
@@ -66,6 +70,7 @@ class DoneLedger {
   std::vector<double> seconds_;     // rank 0: its duration, NaN while not done
   std::uint64_t done_count_ = 0;
   int finished_ranks_ = 0;  // rank 0: ranks whose last delta arrived
+  std::string failure_;     // rank 0: why a rank could not send its last delta
 };
 
 }  // namespace shardrun::core

@@ -16,6 +16,9 @@ namespace shardrun::core {
 class ShardOutput {
  public:
   virtual ~ShardOutput() = default;
+  // A stop cut the shard short: what it produced is taken, but the shard is
+  // not done (a resume runs it again, and the shape skips what it finished).
+  bool interrupted = false;
 };
 
 struct ShardOutcome {

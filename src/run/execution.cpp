@@ -1,6 +1,7 @@
 #include "run/execution.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -54,6 +55,9 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     unsent_shards = unsent_items = 0;
   };
   bool stop = false, stop_sent = false;
+  std::atomic<bool> stop_seen{false};  // `stop`, for the shape's worker threads
+  runner.set_stop_check(
+      [&] { return StopSignals::received() != 0 || stop_seen.load(std::memory_order_relaxed); });
   auto watch = [&] {  // every tick, on every rank
     send_counts();
     const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
@@ -62,6 +66,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       stop_sent = true;
     }
     stop = stop || counters.load(0, kStop) > 0;
+    if (stop) stop_seen = true;
     ledger.tick();
     if (!root) return;
     read_counters();
@@ -86,6 +91,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     };
     hooks.on_done = [&](core::ShardOutcome&& outcome) {
       runner.done(outcome, output);
+      if (outcome.output && outcome.output->interrupted) return;  // to do again on resume
       ledger.record(outcome);
       out.work += job.work(outcome.shard);
       unsent_shards += 1;
@@ -118,7 +124,8 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     read_counters();  // every rank's last counts
     progress.finish(state());
   }
-  source.reset();  // collective
+  source.reset();                  // collective
+  runner.set_stop_check(nullptr);  // it reads this function's locals
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -63,6 +64,9 @@ class ShapeRunner : public core::ShardResults {
   virtual JobResult finish(io::ResultFile& output) = 0;
   // Main thread, before the process exits with shards still running.
   virtual void abandon() {}
+  // Before any shard: what process() asks, from any thread, to learn that the
+  // run is stopping (a signal, the job's end time, another rank's stop).
+  void set_stop_check(std::function<bool()> stopping) { stopping_ = std::move(stopping); }
 
   // --- resuming ---
   // Rank 0, from the state a checkpoint saved: clears in `done` the shards
@@ -98,6 +102,12 @@ class ShapeRunner : public core::ShardResults {
     (void)run;
     (void)rank;
   }
+
+ protected:
+  bool stopping() const { return stopping_ && stopping_(); }
+
+ private:
+  std::function<bool()> stopping_;
 };
 
 // The runner for the job's shape. Every rank; local (no collective calls).

@@ -1,8 +1,12 @@
 #include "shapes/task_runner.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "base/machine.hpp"
 #include "io/durable_file.hpp"
@@ -14,7 +18,21 @@ struct RecordsOutput : core::ShardOutput {
   std::vector<TaskRecord> records;
 };
 
+// SIGTERM, SIGINT, SIGHUP: what a scheduler sends every process of a job it
+// stops, this rank included.
+bool ended_by_stop_signal(const CommandResult& result) {
+  return result.signal == SIGTERM || result.signal == SIGINT || result.signal == SIGHUP;
+}
+
 }  // namespace
+
+// The task may have seen the scheduler's signal before this rank did: give
+// the rank's own a moment to arrive before the task counts as failed.
+void TaskRunner::wait_for_stop() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (!stopping() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
 
 TaskRunner::TaskRunner(TaskJob& job, std::uint64_t tasks, int rank)
     : job_(job),
@@ -23,6 +41,12 @@ TaskRunner::TaskRunner(TaskJob& job, std::uint64_t tasks, int rank)
       rank_(rank),
       host_(base::host_name()),
       base_env_(task_base_environment()) {
+  // Inherited SIGCHLD ignored would reap every task before waitid() sees how
+  // it ended (all would count as failed).
+  struct sigaction child {};
+  child.sa_handler = SIG_DFL;
+  sigemptyset(&child.sa_mask);
+  ::sigaction(SIGCHLD, &child, nullptr);
   if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
 }
 
@@ -57,26 +81,38 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
   } release{this, slot};
   std::vector<std::string> env;
   const Shard& shard = context.shard();
-  for (std::uint64_t item = shard.begin; item < shard.end; ++item) {
+  for (std::uint64_t item = shard.begin; item < shard.end && !out->interrupted; ++item) {
     const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
     // Skipped: done before, or the farm is halting (an item without a record
     // counts as not run, and a resume runs it).
     if (before == kSkipTask || halted_) continue;
     bool ok = false;
     for (int i = 0; i <= options_.retries && !ok; ++i) {
+      // No task starts once the run stops; one that fails during the stop
+      // was most likely ended by it (Slurm signals every process of the job):
+      // neither is recorded, and the resume runs them.
+      if (stopping()) {
+        out->interrupted = true;
+        break;
+      }
       const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
       const CommandSpec spec = spec_for(item, slot, attempt, env);
       const CommandResult result = run_command(spec, live_);
+      ok = result.succeeded();
+      if (!ok && ended_by_stop_signal(result)) wait_for_stop();
+      if (!ok && stopping()) {
+        out->interrupted = true;
+        break;
+      }
       if (result.spawn_failed)
         std::fprintf(stderr, "shardrun: rank %d: task %llu: %s\n", rank_,
                      static_cast<unsigned long long>(item + 1), result.error.c_str());
       out->records.push_back({item + 1, attempt, rank_, slot, result.start_s, result.duration_s,
                               result.exit_code, result.signal, result.timed_out, host_,
                               spec.command});
-      ok = result.succeeded();
       if (ok && journal_) journal_->append(out->records.back());
     }
-    if (!ok && options_.halt_on_error) halted_ = true;
+    if (!ok && !out->interrupted && options_.halt_on_error) halted_ = true;
   }
   return out;
 }

@@ -45,6 +45,7 @@ class TaskRunner : public ShapeRunner {
   CommandSpec spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
                        std::vector<std::string>& env) const;
   void write_joblog(const std::vector<TaskRecord>& sorted) const;
+  void wait_for_stop() const;
   int acquire_slot();  // the lowest slot number not in use, from 1
   void release_slot(int slot);
 

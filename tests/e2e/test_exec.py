@@ -7,6 +7,7 @@ Run from CTest or by hand:
     SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_exec
 """
 import csv
+import glob
 import os
 import random
 import shutil
@@ -413,6 +414,77 @@ class FarmResume(FarmBase):
         for name in ("long1", "long2"):  # the stopped attempt never finished
             with open(self.path(f"runs/{name}")) as f:
                 self.assertEqual(len(f.read().split()), 1)
+
+    def signal_session(self, proc, which):
+        """SIGTERM to the session's processes that `which(argv0)` picks."""
+        sent = 0
+        for pid in session_processes(proc.pid):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv0 = os.path.basename(f.read().split(b"\0")[0].decode())
+                if which(argv0):
+                    os.kill(pid, signal.SIGTERM)
+                    sent += 1
+            except OSError:
+                pass
+        return sent
+
+    def test_no_task_starts_after_a_stop(self):
+        """Ten tasks a shard, and retries: once the ranks are told to stop,
+        the slots finish the task they run and start no other."""
+        os.mkdir(self.path("runs"))
+        tasks = self.write("t.txt", [
+            f"date +%s.%N >> starts; sleep 0.3; echo $$ >> runs/{i}; "
+            + ("test -e fixed" if i % 3 == 0 else "true") for i in range(1, 41)])
+        args = ["--tasks", tasks, "--output", "f.h5", "--checkpoint", "c.h5", "--slots", "1",
+                "--shard-rows", "10", "--retries", "3", "--stop-timeout", "30"]
+        proc = self.start(2, args)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.path("runs/1")), 60))
+        time.sleep(0.4)
+        stopped_at = time.time()
+        self.assertEqual(self.signal_session(proc, lambda name: name.startswith("shardrun")), 2)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        with open(self.path("starts")) as f:
+            starts = [float(t) for t in f.read().split()]
+        late = [round(t - stopped_at, 3) for t in starts if t > stopped_at + 0.05]
+        self.assertEqual(late, [], "tasks started after the stop")
+        self.write("fixed", [])
+        self.farm(3, args + ["--retry-failed"])  # a task may have used its retries before
+        _, attrs = self.records(self.path("f.h5"))
+        self.assertEqual((attrs["succeeded"], attrs["failed"]), (40, 0))
+
+    def test_tasks_ended_by_the_stop_signal_run_again_on_resume(self):
+        """Slurm signals every process of the job: tasks that die of that
+        SIGTERM are not failures; the stop exits 75 and the resume runs them."""
+        os.mkdir(self.path("runs"))
+        tasks = self.write("t.txt", [f"echo $$ > pid{i}; test -e release || sleep 60; "
+                                     f"echo $$ >> runs/{i}" for i in range(1, 5)])
+        args = ["--tasks", tasks, "--output", "f.h5", "--checkpoint", "c.h5", "--slots", "1"]
+        proc = self.start(2, args)
+        self.assertTrue(wait_until(lambda: len(glob.glob(self.path("pid*"))) == 2, 60))
+        self.assertEqual(self.signal_session(proc, lambda name: name.startswith("shardrun")), 2)
+        self.assertGreaterEqual(self.signal_session(proc, lambda name: name in ("sh", "sleep")), 2)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        self.assertEqual(self.joblog_of(self.path("c.h5")), [])  # no task recorded as failed
+        self.write("release", [])
+        self.farm(2, args)
+        rows, attrs = self.records(self.path("f.h5"))
+        self.assertEqual((attrs["succeeded"], attrs["failed"]), (4, 0))
+        self.assertEqual(sorted(r["task"] for r in rows), [1, 2, 3, 4])
+
+    def test_ignored_sigchld_is_not_inherited_by_the_farm(self):
+        """Started with SIGCHLD ignored (some launchers do that), the farm
+        still sees how its tasks ended."""
+        tasks = self.write("t.txt", ["true", "exit 4", "true"])
+        ignore = ("import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+                  "os.execv(sys.argv[1], sys.argv[1:])")
+        r = subprocess.run(["/usr/bin/python3", "-c", ignore, SHARDRUN, "run", "exec", "-q",
+                            "--tasks", tasks, "--output", "f.h5"], capture_output=True,
+                           text=True, env=ENV, cwd=self.dir, timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("1 of 3 tasks failed: task 2 (exit 4)", r.stderr)
 
 
 if __name__ == "__main__":

@@ -225,6 +225,36 @@ TEST_F(Engine, AShardFailingOnOneRankEndsEveryRankWithoutClobbering) {
   }
 }
 
+// A partial too big to send (bad_alloc, a message over 2 GiB) on every rank
+// but rank 0: at the end, rank 0 waits for each rank's last message.
+class UnsendablePartial : public IdsPartial {
+ public:
+  void encode(Encoder& out) const override {
+    if (mpi::Comm().rank() != 0) throw std::bad_alloc();
+    IdsPartial::encode(out);
+  }
+};
+
+class UnsendableJob : public CoverageJob {
+ public:
+  using CoverageJob::CoverageJob;
+  PartialPtr process(ShardContext& ctx) const override {
+    auto p = std::make_unique<UnsendablePartial>();
+    p->ids.push_back(ctx.shard().id);
+    return p;
+  }
+};
+
+TEST_F(Engine, ARankThatCannotSendItsLastResultsEndsEveryRankWithoutAHang) {
+  UnsendableJob job(100);
+  RunOptions o = options("unsendable.h5", 2);
+  o.plan.shards = 100;
+  o.balance = "static";  // every rank has shards, so every rank has a partial to send
+  const int status = run_job("unsendable", job, o, comm_);
+  EXPECT_EQ(status, comm_.size() == 1 ? kExitOk : kExitRuntimeError);
+  EXPECT_EQ(comm_.max(status), comm_.min(status));
+}
+
 TEST_F(Engine, AMissingInputIsAUsageErrorOnEveryRank) {
   std::unique_ptr<Job> job = make_job("stats", {"--input", path("missing.h5") + ":/x"});
   EXPECT_EQ(run_job("stats", *job, options("o.h5", 1), comm_), kExitUsageError);
