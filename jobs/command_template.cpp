@@ -2,6 +2,9 @@
 
 #include <array>
 #include <string_view>
+#include <vector>
+
+#include "shardrun/errors.hpp"
 
 namespace shardrun::jobs {
 namespace {
@@ -42,37 +45,128 @@ std::string shell_quote(const std::string& value) {
   return quoted + "'";
 }
 
+namespace {
+
+enum class Quote { none, single, open_double };
+
+// Where a replacement string sits in the command, as /bin/sh reads it: the
+// quotes around it, and whether it is inside $(...), `...` or ${...} (where
+// quoting for the outer context would not hold).
+class ShellContext {
+ public:
+  Quote quote() const { return frames_.back().quote; }
+  bool nested() const { return frames_.size() > 1; }
+  // Consumes the text at command[i] that is not a replacement string;
+  // returns how many characters it took.
+  std::size_t step(const std::string& command, std::size_t i) {
+    Frame& top = frames_.back();
+    const char c = command[i];
+    const bool dollar_open = c == '$' && i + 1 < command.size() &&
+                             (command[i + 1] == '(' || command[i + 1] == '{');
+    if (top.quote == Quote::single) {
+      if (c == '\'') top.quote = Quote::none;
+      return 1;
+    }
+    if (c == '\\') return std::min<std::size_t>(2, command.size() - i);
+    if (dollar_open) {
+      frames_.push_back({command[i + 1] == '(' ? ')' : '}', Quote::none, 0});
+      return 2;
+    }
+    if (c == '`' && top.closer == '`' && top.quote == Quote::none) {
+      frames_.pop_back();
+      return 1;
+    }
+    if (c == '`') {
+      frames_.push_back({'`', Quote::none, 0});
+      return 1;
+    }
+    if (top.quote == Quote::open_double) {
+      if (c == '"') top.quote = Quote::none;
+      return 1;
+    }
+    if (c == '\'') top.quote = Quote::single;
+    if (c == '"') top.quote = Quote::open_double;
+    if (c == '(' && top.closer == ')') ++top.parens;
+    if (c == top.closer && frames_.size() > 1 && top.closer != '`') {
+      if (c == ')' && top.parens > 0)
+        --top.parens;
+      else
+        frames_.pop_back();
+    }
+    return 1;
+  }
+
+ private:
+  struct Frame {
+    char closer;  // what ends it: ')' for $( ), '}' for ${ }, '`'; 0 for the command itself
+    Quote quote;
+    int parens;  // ( ) pairs open inside $( )
+  };
+  std::vector<Frame> frames_{{0, Quote::none, 0}};
+};
+
+// `value` as /bin/sh must read it where `context` says it is.
+std::string quote_for(const ShellContext& context, const std::string& value) {
+  std::string out;
+  switch (context.quote()) {
+    case Quote::none:
+      return shell_quote(value);
+    case Quote::single:  // close the quotes for each ', escape it, reopen
+      for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      return out;
+    case Quote::open_double:
+      for (char c : value) {
+        if (c == '$' || c == '`' || c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string expand_template(const std::string& command, const std::string& argument,
                             std::uint64_t task, int slot) {
   bool uses_argument = false;
   for (std::string_view s : kArgumentStrings) uses_argument |= command.find(s) != std::string::npos;
   const std::string full = uses_argument ? command : command + " {}";
   std::string out;
+  ShellContext context;
   for (std::size_t i = 0; i < full.size();) {
     auto at = [&](std::string_view s) { return full.compare(i, s.size(), s) == 0; };
     std::string value;
     std::size_t length = 0;
     if (at("{}")) {
-      value = shell_quote(argument), length = 2;
+      value = argument, length = 2;
     } else if (at("{.}")) {
-      value = shell_quote(without_extension(argument)), length = 3;
+      value = without_extension(argument), length = 3;
     } else if (at("{/.}")) {
-      value = shell_quote(without_extension(basename_of(argument))), length = 4;
+      value = without_extension(basename_of(argument)), length = 4;
     } else if (at("{//}")) {
-      value = shell_quote(dirname_of(argument)), length = 4;
+      value = dirname_of(argument), length = 4;
     } else if (at("{/}")) {
-      value = shell_quote(basename_of(argument)), length = 3;
+      value = basename_of(argument), length = 3;
     } else if (at("{#}")) {
-      value = std::to_string(task), length = 3;
+      out += std::to_string(task), i += 3;  // digits: safe in any context
+      continue;
     } else if (at("{%}")) {
-      value = std::to_string(slot), length = 3;
+      out += std::to_string(slot), i += 3;
+      continue;
     }
-    if (length) {
-      out += value;
-      i += length;
-    } else {
-      out += full[i++];
+    if (length == 0) {
+      const std::size_t taken = context.step(full, i);
+      out.append(full, i, taken);
+      i += taken;
+      continue;
     }
+    if (context.nested())
+      throw UsageError("--command: " + full.substr(i, length) +
+                       " inside $(...), `...` or ${...} cannot be quoted safely; set a variable "
+                       "first, e.g. 'f=" +
+                       full.substr(i, length) + "; wc -l \"$(basename \"$f\")\"'");
+    out += quote_for(context, value);
+    i += length;
   }
   return out;
 }

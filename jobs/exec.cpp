@@ -65,6 +65,7 @@ void ExecJob::load() const {
   if (!entries_.empty()) return;
   if (tasks_file_.empty() && template_.empty())
     throw UsageError("exec: give --tasks FILE, or --command TEMPLATE with --args FILE");
+  if (!template_.empty()) expand_template(template_, "x", 1, 1);  // refused before any task runs
   entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
                                  : read_entries(tasks_file_, "--tasks", true);
   namespace fs = std::filesystem;

@@ -156,6 +156,22 @@ class Farm(FarmBase):
         with open(self.path("l2/2.out")) as f:
             self.assertEqual(f.read(), "it's here.txt\n")
 
+    def test_braces_inside_quotes_never_run_the_argument(self):
+        """GNU parallel runs the $(...) of an argument that lands inside
+        quotes in the template ('echo "{}"'); shardrun quotes for the context."""
+        args = self.write("a.txt", ["$(touch pwned)", "it's \"q\" `touch pwned2` $HOME"])
+        for n, template in enumerate(["printf %s \"{}\" > out{#}", "printf %s '{}' > out{#}"]):
+            self.farm(2, ["--command", template, "--args", args, "--output", f"f{n}.h5"])
+            self.assertFalse(os.path.exists(self.path("pwned")))
+            self.assertFalse(os.path.exists(self.path("pwned2")))
+            with open(self.path("out1")) as f1, open(self.path("out2")) as f2:
+                self.assertEqual([f1.read(), f2.read()],
+                                 ["$(touch pwned)", "it's \"q\" `touch pwned2` $HOME"])
+        r = self.farm(1, ["--command", "wc -l $(basename {})", "--args", args,
+                          "--output", "f.h5"], expect=2)
+        self.assertIn("--command: {} inside $(...)", r.stderr)
+        self.assertFalse(os.path.exists(self.path("f.h5")))
+
     def test_joblog_equals_the_records(self):
         tasks = self.write("t.txt", [f"sleep 0.0{i % 5}; exit {i % 3}" for i in range(30)])
         self.farm(3, ["--tasks", tasks, "--output", "f.h5", "--joblog", "j.log", "--retries", "1"],

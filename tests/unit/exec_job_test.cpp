@@ -2,6 +2,7 @@
 // quoting, and reading task and argument lists.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -33,6 +34,47 @@ TEST(ExpandTemplate, AppendsTheArgumentWhenNoneIsUsedAndKeepsOtherBraces) {
   EXPECT_EQ(expand_template("echo", "a b", 1, 1), "echo 'a b'");
   EXPECT_EQ(expand_template("run {#}", "x", 5, 1), "run 5 x");
   EXPECT_EQ(expand_template("awk '{print $1}' {}", "f", 1, 1), "awk '{print $1}' f");
+}
+
+// What /bin/sh prints for `command`.
+std::string sh_output(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[256];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+TEST(ExpandTemplate, QuotesForTheContextSoTheShellReadsTheArgumentExactly) {
+  const std::string hostile = "a $(echo INJECTED) `echo B` \"q\" 'it''s' \\ $HOME ; * {}";
+  for (const std::string form :
+       {"printf %s {}", "printf %s \"{}\"", "printf %s '{}'", "printf %s x{}y",
+        "printf %s \"<{}>\"", "printf %s 'a'{}\"b\"", "printf %s \"$(printf %s x)\"{}"}) {
+    std::string expected;
+    if (form.find('<') != std::string::npos) expected = "<" + hostile + ">";
+    else if (form.find("x{}y") != std::string::npos) expected = "x" + hostile + "y";
+    else if (form.find("'a'") != std::string::npos) expected = "a" + hostile + "b";
+    else if (form.find("$(") != std::string::npos) expected = "x" + hostile;
+    else expected = hostile;
+    EXPECT_EQ(sh_output(expand_template(form, hostile, 1, 1)), expected) << form;
+  }
+  EXPECT_EQ(sh_output(expand_template("printf %s \"{/}\"", "d/it's \"$x\"", 1, 1)), "it's \"$x\"");
+}
+
+TEST(ExpandTemplate, RefusesAnArgumentInsideACommandSubstitution) {
+  for (const std::string form : {"echo $(basename {})", "echo `cat {}`", "echo \"$(cat {.})\"",
+                                  "echo ${x:-{}}", "echo $( (echo) ; echo {/} )"}) {
+    try {
+      expand_template(form, "f", 1, 1);
+      ADD_FAILURE() << form << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot be quoted safely"), std::string::npos);
+    }
+  }
+  // The task number and slot are digits: fine anywhere; after $( ) ends, {} is plain again.
+  EXPECT_EQ(expand_template("echo $(seq {#}) {}", "a b", 3, 1), "echo $(seq 3) 'a b'");
+  EXPECT_EQ(expand_template("echo $((1+(2))) {}", "a b", 3, 1), "echo $((1+(2))) 'a b'");
 }
 
 TEST(TextLines, SkipsBlankLinesAndCommentsAndNamesTheOption) {
