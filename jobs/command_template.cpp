@@ -61,8 +61,8 @@ class ShellContext {
   std::size_t step(const std::string& command, std::size_t i) {
     Frame& top = frames_.back();
     const char c = command[i];
-    const bool dollar_open = c == '$' && i + 1 < command.size() &&
-                             (command[i + 1] == '(' || command[i + 1] == '{');
+    const bool dollar_open =
+        c == '$' && i + 1 < command.size() && (command[i + 1] == '(' || command[i + 1] == '{');
     if (top.quote == Quote::single) {
       if (c == '\'') top.quote = Quote::none;
       return 1;

@@ -51,6 +51,7 @@ const std::vector<h5::Field<RunEntry>>& run_fields() {
       {"ended_s", &RunEntry::ended_s},     {"ranks", &RunEntry::ranks},
       {"threads", &RunEntry::threads},     {"how", &RunEntry::how},
       {"host", &RunEntry::host},           {"slurm_job_id", &RunEntry::slurm_job_id},
+      {"run_id", &RunEntry::run_id},
   };
   return fields;
 }
@@ -104,7 +105,9 @@ std::vector<RunEntry> read_runs(const h5::File& file) {
 void write_checkpoint(const std::string& path, const CheckpointState& state) {
   const std::string temp = path + ".tmp";
   try {
-    h5::File file = h5::File::create(temp);
+    std::error_code gone;
+    std::filesystem::remove(temp, gone);  // a crashed save's; never followed if a symlink
+    h5::File file = h5::File::create_new(temp);
     file.write_attribute("/", "format", std::string(kFormat));
     file.write_attribute("/", "format_version", CheckpointState::kFormatVersion);
     file.write_attribute("/", "complete", std::uint64_t{state.complete});

@@ -21,12 +21,14 @@ struct RunEntry {
   std::string how = "running";  // running | completed | stopped (SIGNAL) | failed: MESSAGE
   std::string host;
   std::string slurm_job_id;
+  std::string run_id;              // the /run@run_id of the result this run writes
   std::vector<double> rank_speed;  // work per busy second, per rank
 };
 
 struct CheckpointState {
-  // 2: /partials became /shape_state. Older checkpoints are refused.
-  static constexpr std::uint64_t kFormatVersion = 2;
+  // 2: /partials became /shape_state. 3: runs record their run_id. Older
+  // checkpoints are refused.
+  static constexpr std::uint64_t kFormatVersion = 3;
   Fingerprint fingerprint;
   std::vector<std::uint8_t> done;     // one per shard
   std::vector<double> shard_seconds;  // NaN while not done

@@ -128,7 +128,7 @@ class GenCommand : public Command {
   // Collective: every rank makes the same number of collective writes (parallel
   // HDF5 needs that for chunked and compressed data), some of them empty.
   void write(const io::DatasetRef& ref, const mpi::Comm& comm) {
-    h5::File file = h5::File::create_parallel(ref.file, comm.raw());
+    h5::File file = h5::File::create_parallel(ref.file, comm.raw(), true);
     write_dataset(file, ref, comm);
     file.close();
   }

@@ -26,12 +26,20 @@ File File::create(const std::string& path) {
   return File(Handle(id, H5Fclose), path);
 }
 
-File File::create_parallel(const std::string& path, MPI_Comm comm) {
+File File::create_new(const std::string& path) {
+  Lock lock(library_mutex());
+  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+                   "cannot create " + path + " (does it exist already?)");
+  return File(Handle(id, H5Fclose), path);
+}
+
+File File::create_parallel(const std::string& path, MPI_Comm comm, bool truncate) {
   Lock lock(library_mutex());
   Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
   check_status(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
-                   "cannot create " + path);
+  hid_t id = check(
+      H5Fcreate(path.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()),
+      "cannot create " + path + (truncate ? "" : " (does it exist already?)"));
   return File(Handle(id, H5Fclose), path);
 }
 
@@ -72,6 +80,12 @@ void File::create_group(const std::string& name) {
   Handle group(check(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                      "cannot create group " + name + " in " + path_),
                H5Gclose);
+}
+
+void File::remove_link(const std::string& name) {
+  Lock lock(library_mutex());
+  check_status(H5Ldelete(handle_.get(), name.c_str(), H5P_DEFAULT),
+               "cannot remove " + name + " from " + path_);
 }
 
 namespace {

@@ -17,7 +17,11 @@ class File {
   static File open_read(const std::string& path);
   static File open_write(const std::string& path);  // an existing file, read-write
   static File create(const std::string& path);      // truncates
-  static File create_parallel(const std::string& path, MPI_Comm comm);  // collective, truncates
+  // Fails when path exists, even as a dangling symlink (O_EXCL): for files
+  // shardrun names itself beside the user's (temporary and working files).
+  static File create_new(const std::string& path);
+  // Collective; like create_new, or like create with `truncate`.
+  static File create_parallel(const std::string& path, MPI_Comm comm, bool truncate = false);
 
   // True when `path` starts with HDF5's signature (checked without the library).
   static bool is_hdf5(const std::string& path);
@@ -27,6 +31,7 @@ class File {
 
   bool has_link(const std::string& name) const;  // every component of name exists
   void create_group(const std::string& name);
+  void remove_link(const std::string& name);  // the object stays until nothing links to it
   void write_attribute(const std::string& object, const std::string& name,
                        const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);

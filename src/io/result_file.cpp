@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
+#include "base/checksum.hpp"
+#include "base/failpoint.hpp"
 #include "h5/h5_dataset.hpp"
 #include "io/durable_file.hpp"
 
@@ -22,11 +25,17 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-ResultFile::Working ResultFile::temporary_name(const std::string& path, const mpi::Comm& comm) {
-  return {path + ".tmp." + comm.broadcast(std::to_string(::getpid())), false, true};
+ResultFile::Working ResultFile::temporary_name(const std::string& path, const std::string& unique) {
+  return {path + ".tmp." + unique, false, true};
 }
 
-std::string ResultFile::kept_name(const std::string& path) { return path + ".partial"; }
+std::string ResultFile::kept_name(const std::string& path, const std::string& checkpoint) {
+  base::Checksum owner;
+  owner.add(fs::absolute(checkpoint).lexically_normal().string());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(owner.value()));
+  return path + ".partial." + std::string(hex, 8);
+}
 
 ResultFile::ResultFile(std::string path, Working working, const mpi::Comm& comm)
     : path_(std::move(path)), working_(std::move(working)), root_(comm.rank() == 0) {
@@ -95,6 +104,7 @@ void ResultFile::write_strings(const std::string& name, const std::vector<std::s
 void ResultFile::commit() {
   file_->close();
   file_.reset();
+  base::failpoint("before-publish");  // the file complete on disk, under its working name
   replace_file(working_.path, path_);
   committed_ = true;
 }

@@ -30,10 +30,13 @@ class ResultFile : public ResultWriter {
     bool existing = false;  // reopen it (a resumed map job) instead of creating it
     bool temporary = true;  // remove it when the run fails
   };
-  // A fresh temporary working name: "<path>.tmp.<pid of rank 0>". Collective.
-  static Working temporary_name(const std::string& path, const mpi::Comm& comm);
-  // The working name a checkpointed run keeps between runs: "<path>.partial".
-  static std::string kept_name(const std::string& path);
+  // A fresh temporary working name: "<path>.tmp.<unique>", with a `unique`
+  // id the same on every rank (a pid may repeat on another node).
+  static Working temporary_name(const std::string& path, const std::string& unique);
+  // The working name a checkpointed run keeps between runs, one per
+  // checkpoint: "<path>.partial.<8 hex digits of the checkpoint's absolute
+  // path>", so two jobs writing one --output never take each other's.
+  static std::string kept_name(const std::string& path, const std::string& checkpoint);
 
   ResultFile(std::string path, Working working, const mpi::Comm& comm);  // collective
   ~ResultFile() override;

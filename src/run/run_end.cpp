@@ -7,6 +7,7 @@
 
 #include "base/clock.hpp"
 #include "base/exit_status.hpp"
+#include "base/failpoint.hpp"
 #include "mpi/mpi_env.hpp"
 #include "run/run_record.hpp"
 #include "run/settle.hpp"
@@ -74,11 +75,14 @@ std::exception_ptr save_stopped(RunSetup& setup, const core::DoneLedger& ledger,
 int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedger& ledger,
                   const RunOptions& options, RunRecord& record, double started) {
   output.reopen();
+  // A kept working file may hold the record of a run killed before it published.
+  if (output.file().has_link("/run")) output.file().remove_link("/run");
   const shapes::JobResult result = setup.runner->finish(output);
   record.wall_s = base::wall_seconds() - started;
   record.run_id = setup.run_id;
   write_run_record(output.file(), record);
   output.commit();
+  base::failpoint("after-publish");
   // A run that ended with failures (a farm's failed tasks) keeps its
   // checkpoint open: a rerun can take them up again.
   if (setup.checkpoint && result.exit_status != kExitOk)

@@ -28,6 +28,7 @@ struct ResumeState {
   std::vector<std::uint8_t> done;  // one per shard
   std::vector<double> weights;     // the last run's rank speeds, or empty
   Bytes shape_resume;              // ShapeRunner::plan_resume()
+  std::string working;             // the working output file's name (rank 0's cwd)
 
   Bytes encode() const {
     Encoder out;
@@ -37,6 +38,7 @@ struct ResumeState {
     put_vector(out, done);
     put_vector(out, weights);
     put_vector(out, shape_resume);
+    put_vector(out, std::vector<char>(working.begin(), working.end()));
     return out.take();
   }
   static ResumeState decode(const Bytes& bytes) {
@@ -50,6 +52,9 @@ struct ResumeState {
     get_vector(in, s.done);
     get_vector(in, s.weights);
     get_vector(in, s.shape_resume);
+    std::vector<char> working;
+    get_vector(in, working);
+    s.working.assign(working.begin(), working.end());
     return s;
   }
 
@@ -66,6 +71,15 @@ struct ResumeState {
   }
 };
 
+// Whether `output` is the result a run of this checkpoint published (its
+// /run@run_id is that run's): the run was killed after the rename that
+// publishes the result and before it marked the checkpoint complete.
+bool published_by_a_run(const std::string& output, const std::vector<checkpoint::RunEntry>& runs) {
+  const std::string id = run_id_of(output);
+  return !id.empty() && std::any_of(runs.begin(), runs.end(),
+                                    [&](const checkpoint::RunEntry& r) { return r.run_id == id; });
+}
+
 // Rank 0: opens (or starts) the checkpoint and decides what is left to do.
 ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions& options,
                             const mpi::Comm& comm, RunSetup& setup) {
@@ -80,6 +94,7 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
   run.threads = static_cast<std::uint64_t>(setup.threads);
   run.host = base::host_name();
   if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
+  run.run_id = setup.run_id;
   const auto now = checkpoint::Fingerprint::of(name, job.parameters(), setup.reader.get(),
                                                *setup.plan, options.plan);
   setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(options.checkpoint,
@@ -125,7 +140,8 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
         std::all_of(speed.begin(), speed.end(), [](double s) { return s > 0; }))
       resume.weights = speed;
   }
-  const std::string working = io::ResultFile::kept_name(options.output);
+  const std::string working = io::ResultFile::kept_name(options.output, options.checkpoint);
+  resume.working = working;
   setup.checkpoint->set_output_working(working);
   // What finished shards wrote survives in the working file only for shapes
   // that keep it, and only once some are done (the file was flushed before
@@ -134,9 +150,19 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
                          std::count(saved.done.begin(), saved.done.end(), 1) > 0;
   std::error_code ec;
   resume.output_kept = rows_done && fs::exists(working, ec) && h5::File::is_hdf5(working);
-  if (rows_done && !resume.output_kept && !saved.complete)
-    throw UsageError("--checkpoint: " + options.checkpoint + " records rows already written to " +
-                     working + ", which is missing or damaged; use --restart to start over");
+  if (rows_done && !resume.output_kept && !saved.complete) {
+    if (!published_by_a_run(options.output, saved.runs))
+      throw UsageError("--checkpoint: " + options.checkpoint + " records rows already written to " +
+                       working + ", which is missing or damaged; use --restart to start over");
+    std::printf("shardrun: %s is the result an earlier run of %s published; marking it complete\n",
+                options.output.c_str(), options.checkpoint.c_str());
+    resume.done.assign(saved.done.size(), 1);
+    setup.checkpoint->complete(
+        {resume.done, saved.shard_seconds, saved.shape_state, "completed", {}},
+        options.checkpoint_keep, fs::absolute(options.output).lexically_normal(),
+        run_id_of(options.output));
+    resume.complete = true;
+  }
   if (!resume.output_kept) fs::remove(working, ec);
   setup.resumed_done = resume.done;
   return resume;
@@ -186,7 +212,7 @@ void plan_work(const std::string& name, Job& job, const RunOptions& options, con
   if (options.checkpoint.empty()) {
     setup.todo.resize(shards);
     for (std::uint64_t id = 0; id < shards; ++id) setup.todo[id] = id;
-    setup.output = io::ResultFile::temporary_name(options.output, comm);
+    setup.output = io::ResultFile::temporary_name(options.output, comm.broadcast(setup.run_id));
     return;
   }
   // Rank 0's errors travel in the broadcast too, so no rank waits in a
@@ -213,7 +239,7 @@ void plan_work(const std::string& name, Job& job, const RunOptions& options, con
   setup.todo.clear();
   for (std::uint64_t id = 0; id < shards; ++id)
     if (resume.done[id] == 0) setup.todo.push_back(id);
-  setup.output = {io::ResultFile::kept_name(options.output), resume.output_kept, false};
+  setup.output = {resume.working, resume.output_kept, false};
 }
 
 }  // namespace shardrun::run

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/durable_file.hpp"
+
 namespace shardrun::shapes {
 namespace {
 
@@ -52,6 +54,11 @@ void MapRunner::done(core::ShardOutcome& outcome, io::ResultFile& output) {
   auto& sink = static_cast<BufferedSink&>(*outcome.output);
   for (const BufferedSink::Rows& rows : sink.pending)
     output.write_output_rows(rows.dataset, rows.first_row, rows.rows, rows.data.data());
+}
+
+Bytes MapRunner::take_delta() {
+  if (output_) io::sync_file(output_->working_path());
+  return {};
 }
 
 JobResult MapRunner::finish(io::ResultFile&) {

@@ -6,6 +6,7 @@ must be bitwise identical to an uninterrupted run.
 Run from CTest or by hand:
     SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_checkpoint
 """
+import glob
 import os
 import random
 import shutil
@@ -154,8 +155,8 @@ class Torture(Base):
                 killed += 1
                 if status:
                     self.assertEqual(status, (75, "resumable"))
-                if name == "mandelbrot" and os.path.exists(out + ".partial"):  # opens after kill -9
-                    with h5py.File(out + ".partial", "r") as f:
+                for working in glob.glob(out + ".partial.*") if name == "mandelbrot" else []:
+                    with h5py.File(working, "r") as f:
                         for dataset in f.values():
                             dataset[()]
                 continue
@@ -196,7 +197,7 @@ class Torture(Base):
 
 
 class Signals(Base):
-    ARGS = ["run", "synthetic", "--items", "40000", "--mean-us", "100", "--quiet"]
+    ARGS = ["run", "synthetic", "--items", "80000", "--mean-us", "100", "--quiet"]
 
     def reference(self):
         ref = self.path("sig-ref.h5")
@@ -452,14 +453,14 @@ class Refusals(Base):
     def test_older_format_is_refused_with_the_way_out(self):
         ckpt = self.stopped_checkpoint("v1.ckpt.h5")
         with h5py.File(ckpt, "r") as f:
-            self.assertEqual(f.attrs["format_version"], 2)
+            self.assertEqual(f.attrs["format_version"], 3)
             self.assertIn("shape_state", f)
             self.assertNotIn("partials", f)
         with h5py.File(ckpt, "r+") as f:  # what shardrun 0.1 before the engine layout wrote
             f.attrs["format_version"] = np.uint64(1)
             f.move("shape_state", "partials")
         self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt, "format version 1",
-                     "reads version 2 only", "--restart")
+                     "reads version 3 only", "--restart")
         self.run_ok(2, self.ARGS + ["--output", self.path("x.h5"), "--checkpoint", ckpt, "--restart"])
 
     def test_complete_checkpoint_does_nothing_unless_restart(self):
@@ -498,6 +499,89 @@ class Refusals(Base):
         with open(ckpt, "rb") as f:
             self.assertEqual(f.read(), before)
         self.assertEqual(self.status(ckpt), (75, "resumable"))
+
+
+class MapPublish(Base):
+    """A map job's working file belongs to its checkpoint, and a crash at any
+    step of publishing the result resumes to the uninterrupted result."""
+    ARGS = ["run", "mandelbrot", "--width", "1000", "--height", "1000", "--max-iter", "4000",
+            "--quiet"]
+    NAMES = ["image"]
+
+    def stopped(self, args, out, ckpt):
+        proc = self.start(2, args + ["--output", out, "--checkpoint", ckpt,
+                                     "--checkpoint-every", "0.1"])
+        self.assertTrue(wait_until(lambda: os.path.exists(ckpt), 60))
+        time.sleep(0.4)  # some rows written and checkpointed
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+
+    def crash_at(self, point, args):
+        env = dict(ENV, SHARDRUN_FAILPOINT=point)
+        r = subprocess.run(mpirun(2, args), capture_output=True, text=True, env=env, timeout=120)
+        self.assertNotEqual(r.returncode, 0, f"no crash at {point}: {r.stderr}")
+
+    def test_two_jobs_on_one_output_keep_their_own_working_files(self):
+        reference, out = self.path("a-ref.h5"), self.path("shared.h5")
+        self.run_ok(2, self.ARGS + ["--output", reference])
+        self.stopped(self.ARGS, out, self.path("a.ckpt.h5"))
+        other = self.ARGS[:-2] + ["50", "--quiet"]  # another job on the same --output
+        self.run_ok(2, other + ["--output", out, "--checkpoint", self.path("b.ckpt.h5")])
+        self.run_ok(3, self.ARGS + ["--output", out, "--checkpoint", self.path("a.ckpt.h5")])
+        self.assertEqual(self.results(out, self.NAMES), self.results(reference, self.NAMES))
+        self.assertEqual(glob.glob(out + ".partial*"), [])
+
+    def test_killed_before_publishing_resumes(self):
+        reference, out, ckpt = self.path("p-ref.h5"), self.path("p.h5"), self.path("p.ckpt.h5")
+        self.run_ok(2, self.ARGS + ["--output", reference])
+        args = self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.1"]
+        self.crash_at("before-publish", args)  # /run written in the working file, not renamed
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual(self.status(ckpt), (75, "resumable"))
+        self.run_ok(2, args)
+        self.assertEqual(self.results(out, self.NAMES), self.results(reference, self.NAMES))
+        self.assertEqual(self.status(ckpt), (0, "done"))
+
+    def test_killed_after_publishing_is_complete(self):
+        reference, out, ckpt = self.path("q-ref.h5"), self.path("q.h5"), self.path("q.ckpt.h5")
+        self.run_ok(2, self.ARGS + ["--output", reference])
+        args = self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.1",
+                            "--checkpoint-keep", "yes"]
+        self.crash_at("after-publish", args)  # renamed, the checkpoint not yet marked
+        self.assertEqual(self.status(ckpt), (75, "resumable"))
+        stamp = os.stat(out).st_mtime_ns
+        r = self.run_ok(3, args)
+        self.assertIn("published; marking it complete", r.stdout)
+        self.assertEqual(self.status(ckpt), (0, "done"))
+        self.assertEqual(os.stat(out).st_mtime_ns, stamp)  # no row computed again
+        self.assertEqual(self.results(out, self.NAMES), self.results(reference, self.NAMES))
+        r = self.run_ok(1, args)
+        self.assertIn("nothing to do", r.stdout)
+
+    def test_every_rank_syncs_its_rows_before_reporting_them(self):
+        """Rank 0's fsync before a save covers its own node's cache only: each
+        rank syncs the working file before its shards leave for rank 0."""
+        out, ckpt = self.path("s.h5"), self.path("s.ckpt.h5")
+        trace = self.path("trace")
+        command = " ".join(self.ARGS + ["--output", out, "--checkpoint", ckpt,
+                                        "--checkpoint-every", "0.2"])
+        r = subprocess.run(["mpirun", "-n", "3", "--oversubscribe", "sh", "-c",
+                            f"exec strace -f -qq -e trace=openat,fsync -o {trace}."
+                            f"$OMPI_COMM_WORLD_RANK {SHARDRUN} {command}"],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for rank in (1, 2):
+            with open(f"{trace}.{rank}") as f:
+                lines = f.read().splitlines()
+            fds = set()
+            syncs = 0
+            for line in lines:
+                if ".partial." in line and "O_RDONLY" in line and "= " in line:
+                    fds.add(line.rsplit("= ", 1)[1].split()[0])
+                if "fsync(" in line and line.split("fsync(")[1].split(")")[0] in fds:
+                    syncs += 1
+            self.assertGreaterEqual(syncs, 2, f"rank {rank} synced its rows {syncs} times")
 
 
 if __name__ == "__main__":

@@ -52,11 +52,16 @@ TEST(ExpandTemplate, QuotesForTheContextSoTheShellReadsTheArgumentExactly) {
        {"printf %s {}", "printf %s \"{}\"", "printf %s '{}'", "printf %s x{}y",
         "printf %s \"<{}>\"", "printf %s 'a'{}\"b\"", "printf %s \"$(printf %s x)\"{}"}) {
     std::string expected;
-    if (form.find('<') != std::string::npos) expected = "<" + hostile + ">";
-    else if (form.find("x{}y") != std::string::npos) expected = "x" + hostile + "y";
-    else if (form.find("'a'") != std::string::npos) expected = "a" + hostile + "b";
-    else if (form.find("$(") != std::string::npos) expected = "x" + hostile;
-    else expected = hostile;
+    if (form.find('<') != std::string::npos)
+      expected = "<" + hostile + ">";
+    else if (form.find("x{}y") != std::string::npos)
+      expected = "x" + hostile + "y";
+    else if (form.find("'a'") != std::string::npos)
+      expected = "a" + hostile + "b";
+    else if (form.find("$(") != std::string::npos)
+      expected = "x" + hostile;
+    else
+      expected = hostile;
     EXPECT_EQ(sh_output(expand_template(form, hostile, 1, 1)), expected) << form;
   }
   EXPECT_EQ(sh_output(expand_template("printf %s \"{/}\"", "d/it's \"$x\"", 1, 1)), "it's \"$x\"");
@@ -64,7 +69,7 @@ TEST(ExpandTemplate, QuotesForTheContextSoTheShellReadsTheArgumentExactly) {
 
 TEST(ExpandTemplate, RefusesAnArgumentInsideACommandSubstitution) {
   for (const std::string form : {"echo $(basename {})", "echo `cat {}`", "echo \"$(cat {.})\"",
-                                  "echo ${x:-{}}", "echo $( (echo) ; echo {/} )"}) {
+                                 "echo ${x:-{}}", "echo $( (echo) ; echo {/} )"}) {
     try {
       expand_template(form, "f", 1, 1);
       ADD_FAILURE() << form << " was accepted";
