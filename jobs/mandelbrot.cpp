@@ -50,6 +50,13 @@ std::string MandelbrotJob::parameters() const {
 DomainSpec MandelbrotJob::domain() const {
   if (!(view_.x_min < view_.x_max) || !(view_.y_min < view_.y_max))
     throw UsageError("--x-min/--x-max/--y-min/--y-max: each minimum must be below its maximum");
+  // A row is computed whole (and the image's byte count must not wrap).
+  constexpr std::uint64_t kMaxWidth = 1ull << 28;
+  if (view_.width > kMaxWidth)
+    throw UsageError("--width: at most " + std::to_string(kMaxWidth) + " pixels");
+  if (view_.height > (std::uint64_t{1} << 62) / (2 * view_.width))
+    throw UsageError("--height: an image of " + std::to_string(view_.width) + " x " +
+                     std::to_string(view_.height) + " pixels is more than 2^62 bytes");
   // About 64 KiB of output per shard by default, at least one row.
   const std::uint64_t rows = std::max<std::uint64_t>(1, (64u << 10) / (2 * view_.width));
   return IndexDomain{view_.height, rows};

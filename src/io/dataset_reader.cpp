@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 namespace shardrun::io {
 namespace {
@@ -52,6 +53,16 @@ DatasetReader::DatasetReader(const DatasetRef& ref, const std::string& option)
   info_.rows = shape.dims[0];
   info_.cols = shape.dims.size() == 2 ? shape.dims[1] : 1;
   if (info_.rows == 0 || info_.cols == 0) throw UsageError(where + " is empty");
+  // Crafted (or merely huge, never written) dimensions must not wrap the
+  // byte counts every read and shard size is computed from.
+  const std::uint64_t size = element_size(info_.type);
+  if (info_.cols > kMaxRowBytes / size)
+    throw UsageError(where + ": one row is " + std::to_string(info_.cols) + " x " +
+                     std::to_string(size) + " bytes; shardrun reads a row whole, at most " +
+                     std::to_string(kMaxRowBytes) + " bytes");
+  if (info_.rows > std::numeric_limits<std::uint64_t>::max() / row_bytes())
+    throw UsageError(where + " has " + std::to_string(info_.rows) + " rows of " +
+                     std::to_string(row_bytes()) + " bytes: more than 2^64 bytes in all");
   raw_offset_ = shape.raw_offset;
   if (raw_offset_) {
     if (auto file = base::ReadOnlyFile::open(ref.file))

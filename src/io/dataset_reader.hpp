@@ -18,6 +18,8 @@ namespace shardrun::io {
 // threads × this, whatever the dataset size). Small enough that the buffer
 // stays in a core's L2 cache between the read and the computation.
 constexpr std::uint64_t kReadBlockBytes = 256ull << 10;
+// The widest row a reader takes (a block holds at least one whole row).
+constexpr std::uint64_t kMaxRowBytes = 1ull << 30;
 
 // Thread-safe: read_rows may be called from many threads at once. Contiguous,
 // unfiltered, native-order data is read with pread at its file offset, in
@@ -26,7 +28,8 @@ constexpr std::uint64_t kReadBlockBytes = 256ull << 10;
 class DatasetReader {
  public:
   // Checks the file and dataset and throws UsageError naming `option` and the
-  // file when they are missing or unsuitable (type, rank, empty).
+  // file when they are missing or unsuitable (type, rank, empty, a row over
+  // kMaxRowBytes, more than 2^64 bytes in all).
   DatasetReader(const DatasetRef& ref, const std::string& option);
   DatasetReader(const DatasetReader&) = delete;
   DatasetReader& operator=(const DatasetReader&) = delete;

@@ -51,6 +51,8 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
   RunSetup setup;
   if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
     return status;
+  if (int status = settle(comm, attempt([&] { check_ranks_agree(job, setup, comm); })))
+    return status;
   if (int status = settle(comm, attempt([&] { plan_work(name, job, options, comm, setup); })))
     return status;
   if (root) warn_if_threads_share_cores(setup);

@@ -206,6 +206,29 @@ RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
   return setup;
 }
 
+namespace {
+
+// What this rank computed the plan from, in words (items, shards, the job's
+// parameters: for a farm, its task list's digest).
+std::string plan_view(const Job& job, const RunSetup& setup) {
+  return std::to_string(setup.plan->items()) + " items in " +
+         std::to_string(setup.plan->count()) + " shards, " + job.parameters();
+}
+
+}  // namespace
+
+void check_ranks_agree(const Job& job, const RunSetup& setup, const mpi::Comm& comm) {
+  const std::string mine = plan_view(job, setup);
+  const std::string root = comm.broadcast(mine);
+  if (mine == root) return;
+  auto shorten = [](const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "..." : s; };
+  throw UsageError("rank " + std::to_string(comm.rank()) +
+                   " sees another input than rank 0 (" + shorten(mine) + "; rank 0: " +
+                   shorten(root) +
+                   "): a file changed while the ranks started, or a path names other files on "
+                   "another node; every rank must see the same input");
+}
+
 void plan_work(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
                RunSetup& setup) {
   const std::uint64_t shards = setup.plan->count();

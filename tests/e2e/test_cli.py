@@ -304,6 +304,9 @@ class Errors(Base):
             f["f16"] = np.zeros(10, dtype=np.float16)
             f.create_group("group")
             f["good"] = np.arange(100.0)
+            # Crafted: dimensions whose byte sizes wrap around 2^64 (chunked, never written).
+            f.create_dataset("wide", shape=(2, 2**61), dtype="f8", chunks=(1, 1024))
+            f.create_dataset("long", shape=(2**62, 4), dtype="f8", chunks=(1024, 4))
         with open(os.path.join(cls.dir, "notes.txt"), "w") as f:
             f.write("not hdf5\n")
 
@@ -340,6 +343,13 @@ class Errors(Base):
         self.expect(self.stats(self.path("bad.h5") + ":/pairs"), 2, "type compound")
         self.expect(self.stats(self.path("bad.h5") + ":/scalar"), 2, "scalar")
         self.expect(self.stats(self.path("bad.h5") + ":/f16"), 2, "type float16")
+
+    def test_sizes_that_wrap_around_are_refused(self):
+        self.expect(self.stats(self.path("bad.h5") + ":/wide"), 2, ":/wide", "one row is")
+        self.expect(self.stats(self.path("bad.h5") + ":/long"), 2, ":/long", "bytes in all")
+        mandelbrot = ["run", "mandelbrot", "--output", self.path("m.h5"), "--height", "2"]
+        self.expect(mandelbrot + ["--width", str(2**63)], 2, "--width")
+        self.expect(mandelbrot[:-1] + [str(2**42), "--width", str(2**20)], 2, "--height")
 
     def test_empty_dataset(self):
         self.expect(self.stats(self.path("bad.h5") + ":/empty"), 2, ":/empty is empty")

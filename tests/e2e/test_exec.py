@@ -172,6 +172,25 @@ class Farm(FarmBase):
         self.assertIn("--command: {} inside $(...)", r.stderr)
         self.assertFalse(os.path.exists(self.path("f.h5")))
 
+    def test_ranks_that_see_another_input_are_refused(self):
+        """Each rank reads the task list itself: one that changed while the
+        ranks started (or another file under the same path on another node)
+        must not give ranks different plans."""
+        for d, lines in (("d0", ["true"] * 3), ("d1", ["true"] * 4), ("d2", ["true", "true", "false"])):
+            os.mkdir(self.path(d))
+            self.write(f"{d}/t.txt", lines)
+        for other, why in (("d1", "4 items in 4 shards"), ("d2", "digest=")):
+            out = self.path("f.h5")
+            r = subprocess.run(["mpirun", "--oversubscribe", "-n", "1", "--wdir", self.path("d0"),
+                                SHARDRUN, "run", "exec", "-q", "--tasks", "t.txt", "--output", out,
+                                ":", "-n", "1", "--wdir", self.path(other), SHARDRUN, "run", "exec",
+                                "-q", "--tasks", "t.txt", "--output", out],
+                               capture_output=True, text=True, env=ENV, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("rank 1 sees another input than rank 0", r.stderr)
+            self.assertIn(why, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
     def test_joblog_equals_the_records(self):
         tasks = self.write("t.txt", [f"sleep 0.0{i % 5}; exit {i % 3}" for i in range(30)])
         self.farm(3, ["--tasks", tasks, "--output", "f.h5", "--joblog", "j.log", "--retries", "1"],
