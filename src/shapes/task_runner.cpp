@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "base/machine.hpp"
@@ -199,14 +198,7 @@ void TaskRunner::open_journal(const std::string& prefix, int run, int rank) {
 }
 
 void TaskRunner::write_joblog(const std::vector<TaskRecord>& sorted) const {
-  const std::string temp = options_.joblog + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << joblog_text(sorted);
-    out.flush();
-    if (!out) throw RuntimeError("--joblog: cannot write " + temp);
-  }
-  io::replace_file(temp, options_.joblog);
+  io::write_file_atomically(options_.joblog, joblog_text(sorted), "--joblog");
 }
 
 JobResult TaskRunner::finish(io::ResultFile& output) {

@@ -316,6 +316,46 @@ class Signals(Base):
         self.assertEqual(first.returncode, 75, stderr)
         self.assertEqual(self.status(ckpt), (75, "resumable"))
 
+    def test_a_file_system_without_locks_is_named_as_such(self):
+        shim = os.environ.get("SHARDRUN_NO_LOCKS")
+        self.assertTrue(shim and os.path.exists(shim), "CTest sets SHARDRUN_NO_LOCKS")
+        env = dict(ENV, LD_PRELOAD=shim, ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0")
+        r = subprocess.run([SHARDRUN, "run", "synthetic", "--items", "100", "--quiet", "--output",
+                            self.path("nolock.h5"), "--checkpoint", self.path("nolock.ckpt.h5")],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot lock", r.stderr)
+        self.assertIn("No locks available", r.stderr)
+        self.assertNotIn("in use by another run", r.stderr)
+
+    def test_files_shardrun_names_are_never_followed_as_symlinks(self):
+        """A symlink planted where shardrun writes its lock, its checkpoint's
+        and joblog's temporary files never makes it write through to the target."""
+        victim = self.path("victim.txt")
+        with open(victim, "w") as f:
+            f.write("precious")
+        ckpt, out = self.path("sym.ckpt.h5"), self.path("sym.h5")
+        args = ["run", "synthetic", "--items", "2000", "--mean-us", "100", "--quiet",
+                "--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.05"]
+        os.symlink(victim, ckpt + ".tmp")
+        self.run_ok(2, args)
+        self.assertEqual(self.status(ckpt), (0, "done"))
+        os.remove(ckpt)
+        os.remove(ckpt + ".lock")
+        os.symlink(victim, ckpt + ".lock")
+        r = subprocess.run(mpirun(2, args), capture_output=True, text=True, env=ENV, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(".lock is a symbolic link", r.stderr)
+        tasks, joblog = self.path("sym-tasks.txt"), self.path("sym.joblog")
+        with open(tasks, "w") as f:
+            f.write("true\ntrue\n")
+        os.symlink(victim, joblog + ".tmp")
+        self.run_ok(2, ["run", "exec", "-q", "--tasks", tasks, "--joblog", joblog,
+                        "--output", self.path("sym-farm.h5")])
+        self.assertEqual(len(open(joblog).read().splitlines()), 3)
+        with open(victim) as f:
+            self.assertEqual(f.read(), "precious")
+
 
 class Refusals(Base):
     ARGS = ["run", "synthetic", "--items", "20000", "--mean-us", "200", "--quiet"]
