@@ -64,6 +64,23 @@ std::vector<std::uint64_t> Comm::gather(std::uint64_t value, int root) const {
   return out;
 }
 
+std::vector<std::string> Comm::gather(const std::string& text, int root) const {
+  const std::vector<std::uint64_t> lengths = gather(std::uint64_t{text.size()}, root);
+  std::vector<int> counts(lengths.size()), offsets(lengths.size());
+  std::string all;
+  for (std::size_t r = 0; r < lengths.size(); ++r) {
+    counts[r] = static_cast<int>(lengths[r]);
+    offsets[r] = static_cast<int>(all.size());
+    all.resize(all.size() + lengths[r]);
+  }
+  check(MPI_Gatherv(text.data(), static_cast<int>(text.size()), MPI_CHAR, all.data(), counts.data(),
+                    offsets.data(), MPI_CHAR, root, comm_),
+        "MPI_Gatherv");
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < lengths.size(); ++r) out.push_back(all.substr(offsets[r], counts[r]));
+  return out;
+}
+
 std::string Comm::broadcast(const std::string& text, int root) const {
   std::uint64_t length = text.size();
   check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");

@@ -40,6 +40,7 @@ class Comm {
   // Root gets every rank's value in rank order; other ranks get an empty vector.
   std::vector<double> gather(double value, int root = 0) const;
   std::vector<std::uint64_t> gather(std::uint64_t value, int root = 0) const;
+  std::vector<std::string> gather(const std::string& text, int root = 0) const;
   std::string broadcast(const std::string& text, int root = 0) const;
   Bytes broadcast(const Bytes& bytes, int root = 0) const;
 

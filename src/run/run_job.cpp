@@ -13,6 +13,7 @@
 #include "run/run_end.hpp"
 #include "run/run_setup.hpp"
 #include "run/settle.hpp"
+#include "run/shared_paths.hpp"
 #include "run/stop_signals.hpp"
 
 namespace shardrun::run {
@@ -48,6 +49,8 @@ int run_job(const std::string& name, Job& job, const RunOptions& options, const 
   using base::attempt;
 
   // Set up: the plan and the shape on every rank, then what is left to do.
+  if (int status = settle(comm, attempt([&] { check_shared_paths(job, options, comm); })))
+    return status;
   RunSetup setup;
   if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
     return status;

@@ -211,8 +211,8 @@ namespace {
 // What this rank computed the plan from, in words (items, shards, the job's
 // parameters: for a farm, its task list's digest).
 std::string plan_view(const Job& job, const RunSetup& setup) {
-  return std::to_string(setup.plan->items()) + " items in " +
-         std::to_string(setup.plan->count()) + " shards, " + job.parameters();
+  return std::to_string(setup.plan->items()) + " items in " + std::to_string(setup.plan->count()) +
+         " shards, " + job.parameters();
 }
 
 }  // namespace
@@ -222,9 +222,8 @@ void check_ranks_agree(const Job& job, const RunSetup& setup, const mpi::Comm& c
   const std::string root = comm.broadcast(mine);
   if (mine == root) return;
   auto shorten = [](const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "..." : s; };
-  throw UsageError("rank " + std::to_string(comm.rank()) +
-                   " sees another input than rank 0 (" + shorten(mine) + "; rank 0: " +
-                   shorten(root) +
+  throw UsageError("rank " + std::to_string(comm.rank()) + " sees another input than rank 0 (" +
+                   shorten(mine) + "; rank 0: " + shorten(root) +
                    "): a file changed while the ranks started, or a path names other files on "
                    "another node; every rank must see the same input");
 }

@@ -4,7 +4,9 @@
 # COMMAND in a UTS namespace of its own whose host name is HOST with its dots
 # turned to dashes (Open MPI cuts host names at the first dot, and two hosts
 # with one short name would share memory they do not have). Traffic stays on
-# loopback (127.0.0.x). Needs root (unshare).
+# loopback (127.0.0.x). Needs root (unshare). With FAKE_SSH_PRIVATE=HOST:DIR,
+# HOST sees an empty DIR of its own (a tmpfs in a mount namespace), as a node
+# without the shared file system would.
 while [ $# -gt 0 ]; do
   case "$1" in
     -*) shift ;;  # ssh options mpirun may pass (-x, -o ...)
@@ -14,4 +16,9 @@ done
 host=$1
 shift
 name=$(printf '%s' "$host" | tr . -)
+private_dir=${FAKE_SSH_PRIVATE#"$host":}
+if [ -n "${FAKE_SSH_PRIVATE:-}" ] && [ "$private_dir" != "$FAKE_SSH_PRIVATE" ]; then
+  exec unshare --uts --mount --propagation private /bin/sh -c \
+    "hostname 'h$name' && mount -t tmpfs tmpfs '$private_dir' && exec $*"
+fi
 exec unshare --uts /bin/sh -c "hostname 'h$name' && exec $*"

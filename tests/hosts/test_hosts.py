@@ -176,6 +176,34 @@ class Hosts(unittest.TestCase):
         with h5py.File(out, "r") as f:
             self.assertEqual(f["tasks"].attrs["succeeded"], 40)
 
+    def test_a_directory_one_host_cannot_see_is_named_with_that_host(self):
+        """No shared file system on one node (its own empty directory there,
+        through a mount namespace): detected before anything runs, naming the
+        option, the path and the host."""
+        private = self.path("private")
+        os.mkdir(private)
+        data = os.path.join(private, "x.h5")
+        self.run_ok(one_host(1, ["gen", "--output", data + ":/x", "--rows", "1000"]))
+        env = dict(ENV, FAKE_SSH_PRIVATE=f"127.0.0.3:{private}")
+        cases = [
+            (["run", "stats", "--input", data + ":/x", "--output", self.path("s.h5")],
+             f"--input: {data} is not visible from every host: not from rank 2 on h127-0-0-3"),
+            (SYNTHETIC + ["--output", os.path.join(private, "o.h5")],
+             f"--output: {private} is not the same directory on every host"),
+            (SYNTHETIC + ["--output", self.path("o.h5"), "--checkpoint",
+                          os.path.join(private, "c.h5")],
+             f"--checkpoint: {private} is not the same directory on every host"),
+        ]
+        for args, message in cases:
+            r = subprocess.run(on_hosts(2, 2, args), capture_output=True, text=True, env=env,
+                               timeout=120)
+            self.assertEqual(r.returncode, 2, f"{args}\n{r.stderr}")
+            errors = [l for l in r.stderr.splitlines() if l.startswith("shardrun: error:")]
+            self.assertEqual(len(errors), 1, r.stderr)
+            self.assertIn(message, errors[0])
+            self.assertIn("rank 2 on h127-0-0-3, rank 3 on h127-0-0-3", errors[0])
+        self.assertEqual(sorted(os.listdir(private)), ["x.h5"])  # no probe left behind
+
 
 if __name__ == "__main__":
     unittest.main()
