@@ -204,6 +204,16 @@ class Hosts(unittest.TestCase):
             self.assertIn("rank 2 on h127-0-0-3, rank 3 on h127-0-0-3", errors[0])
         self.assertEqual(sorted(os.listdir(private)), ["x.h5"])  # no probe left behind
 
+    def test_an_unreachable_host_is_mpiruns_error_alone(self):
+        env = dict(ENV, FAKE_SSH_UNREACHABLE="127.0.0.3")
+        r = subprocess.run(on_hosts(2, 1, SYNTHETIC + ["--output", self.path("u.h5")]),
+                           capture_output=True, text=True, env=env, timeout=120)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("No route to host", r.stderr)
+        self.assertEqual([l for l in (r.stdout + r.stderr).splitlines()
+                          if l.startswith("shardrun")], [])  # nothing misleading of ours
+        self.assertFalse(os.path.exists(self.path("u.h5")))
+
 
 if __name__ == "__main__":
     unittest.main()
