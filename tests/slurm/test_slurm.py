@@ -211,6 +211,49 @@ class Templates(unittest.TestCase):
                            capture_output=True, text=True, env=ENV)
         self.assertEqual(r.stdout.strip(), "resumable")
 
+    def test_a_dead_rank_under_srun_without_kill_on_bad_exit_ends_the_step(self):
+        """A user's own srun line without --kill-on-bad-exit: kill -9 of one
+        rank must still end the others (no rank waits for it forever); the
+        checkpoint resumes to the uninterrupted result."""
+        items = 200_000
+        out, ckpt = self.path("dead.h5"), self.path("dead.ckpt.h5")
+        args = [SHARDRUN, "run", "synthetic", "--items", str(items), "--mean-us", "100",
+                "--threads", "1", "--quiet", "--output", out, "--checkpoint", ckpt,
+                "--checkpoint-every", "0.5"]
+        proc = subprocess.Popen(["srun", "--mpi=pmix", "-n", "3", "--overcommit"] + args,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                                start_new_session=True)
+
+        def rank_pid(rank):
+            for pid in subprocess.run(["pgrep", "-x", "shardrun"], capture_output=True,
+                                      text=True).stdout.split():
+                try:
+                    with open(f"/proc/{pid}/environ", "rb") as f:
+                        if f"SLURM_PROCID={rank}".encode() in f.read().split(b"\0"):
+                            return int(pid)
+                except OSError:
+                    pass
+            return None
+
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(ckpt) and rank_pid(2)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertTrue(os.path.exists(ckpt), "no checkpoint within 60 s")
+        os.kill(rank_pid(2), 9)
+        try:
+            _, stderr = proc.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["scancel", "--name", "shardrun"], env=ENV)
+            proc.kill()
+            self.fail("the other ranks were still waiting 90 s after one was killed")
+        self.assertNotEqual(proc.returncode, 0, stderr)
+        self.assertIsNone(rank_pid(0))
+        r = subprocess.run(["srun", "--mpi=pmix", "-n", "2", "--overcommit"] + args,
+                           capture_output=True, text=True, env=ENV, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(int(f["checksum"][()]), synthetic_checksum(items, 1))
+
 
 if __name__ == "__main__":
     unittest.main()
