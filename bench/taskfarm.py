@@ -6,6 +6,8 @@
 
 Every tool runs the same command lines through /bin/sh, two at a time:
   shardrun  mpirun -n 2 shardrun run exec --tasks FILE --output OUT.h5   (2 ranks x 1 slot)
+  ckpt      the same with --checkpoint CKPT --checkpoint-keep no: every success journaled
+            (written and flushed) before its slot takes another task
   parallel  parallel -j2 < FILE        (GNU parallel from Debian, PARALLEL_SHELL=/bin/sh)
   xargs     xargs -d '\\n' -n1 -P2 sh -c < FILE
 Seconds are the whole command's wall time, launch included (what a user
@@ -68,9 +70,11 @@ def main():
     def run(tool, name):
         path = files[name]
         out = os.path.join(work, "farm.h5")
-        if tool == "shardrun":
+        if tool in ("shardrun", "ckpt"):
             cmd = ["mpirun", "-n", "2", shardrun, "run", "exec", "--tasks", path, "--output", out,
                    "--quiet"]
+            if tool == "ckpt":
+                cmd += ["--checkpoint", os.path.join(work, "farm.ckpt.h5"), "--checkpoint-keep", "no"]
         elif tool == "parallel":
             cmd = ["parallel", "--will-cite", "-j2"]
         else:
@@ -83,25 +87,26 @@ def main():
         if r.returncode != 0:
             sys.exit(f"taskfarm bench: {tool} on {name} failed:\n{r.stderr}")
         makespan = None
-        if tool == "shardrun":
+        if tool in ("shardrun", "ckpt"):
             with h5py.File(out, "r") as f:
                 makespan = float(f["run"].attrs["makespan_s"])
                 if int(f["tasks"].attrs["succeeded"]) != len(cases[name]):
                     sys.exit("taskfarm bench: shardrun did not run every task")
         return wall, makespan
 
-    tools = ["shardrun", "parallel", "xargs"]
+    tools = ["shardrun", "ckpt", "parallel", "xargs"]
     rows, walls, makespans = [], {}, {}
     for rep in range(reps):
         for name in cases:
-            order = tools[rep % 3:] + tools[:rep % 3]  # alternate who goes first
+            order = tools[rep % 4:] + tools[:rep % 4]  # alternate who goes first
             for tool in (order if name != "launch" else ["shardrun"]):
                 wall, makespan = run(tool, name)
                 walls.setdefault((name, tool), []).append(wall)
-                if makespan is not None:
+                if makespan is not None and tool == "shardrun":
                     makespans.setdefault(name, []).append(makespan)
                 n = len(cases[name])
-                rows.append(["taskfarm", name, tool, 2 if tool == "shardrun" else 1, 2 if tool != "shardrun" else 1,
+                mpi = tool in ("shardrun", "ckpt")
+                rows.append(["taskfarm", name, tool, 2 if mpi else 1, 1 if mpi else 2,
                              rep, f"{wall:.4f}", f"{n / wall:.1f}",
                              f"{makespan:.4f}" if makespan is not None else ""])
                 print(f"rep {rep} {name:10s} {tool:8s} {wall:7.3f} s  {n / wall:8.1f} tasks/s"
@@ -117,26 +122,31 @@ def main():
         f"- Command: `bench/taskfarm.py{' ' if len(sys.argv) > 1 else ''}{' '.join(sys.argv[1:])}`",
         f"- {reps} repetition(s), tools alternating; medians (min–max). Two tasks at a time for every tool: "
         "`mpirun -n 2 shardrun run exec --tasks FILE` (2 ranks x 1 slot), `parallel -j2`, "
-        "`xargs -d '\\n' -n1 -P2 sh -c`; all run each line with /bin/sh.",
+        "`xargs -d '\\n' -n1 -P2 sh -c`; all run each line with /bin/sh. *ckpt*: shardrun with "
+        "`--checkpoint CKPT --checkpoint-keep no`, so every task's success is journaled (written and "
+        "flushed) before its slot takes the next task.",
         f"- Seconds: the whole command, launch and teardown included; shardrun's fixed part, measured as "
         f"a farm of one `true` task, is {statistics.median(walls[('launch', 'shardrun')]):.3f} s (mpirun, "
         "MPI start and end, the output file).",
-        "", "| case | tasks | shardrun s | parallel s | xargs s | shardrun tasks/s | parallel tasks/s | xargs tasks/s | shardrun / parallel | shardrun / xargs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "", "| case | tasks | shardrun s | ckpt s | parallel s | xargs s | shardrun tasks/s | parallel tasks/s | xargs tasks/s | shardrun / parallel | ckpt / parallel | shardrun / xargs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     del cases["launch"]
     for name, lines_ in cases.items():
         n = len(lines_)
         cell = lambda t: f"{med[(name, t)]:.3f} ({min(walls[(name, t)]):.3f}–{max(walls[(name, t)]):.3f})"
-        lines.append(f"| {name} | {n} | {cell('shardrun')} | {cell('parallel')} | {cell('xargs')} | "
+        lines.append(f"| {name} | {n} | {cell('shardrun')} | {cell('ckpt')} | {cell('parallel')} | "
+                     f"{cell('xargs')} | "
                      f"{n / med[(name, 'shardrun')]:.0f} | {n / med[(name, 'parallel')]:.0f} | "
                      f"{n / med[(name, 'xargs')]:.0f} | "
                      f"{med[(name, 'parallel')] / med[(name, 'shardrun')]:.2f}x | "
+                     f"{med[(name, 'parallel')] / med[(name, 'ckpt')]:.2f}x | "
                      f"{med[(name, 'xargs')] / med[(name, 'shardrun')]:.2f}x |")
     ms = {k: statistics.median(v) for k, v in makespans.items()}
     lines += ["", "shardrun's in-run makespan (first task start to last task end, from /run), median:", ""]
     for name, lines_ in cases.items():
         lines.append(f"- {name}: {ms[name]:.3f} s, {len(lines_) / ms[name]:.0f} tasks/s")
     ratio_true = med[("true", "parallel")] / med[("true", "shardrun")]
+    ratio_ckpt = med[("true", "parallel")] / med[("true", "ckpt")]
     ratio_xargs = med[("true", "xargs")] / med[("true", "shardrun")]
     pareto_ratio = ms["pareto"] / bound
     pareto_wall_ratio = med[("pareto", "shardrun")] / bound
@@ -149,6 +159,7 @@ def main():
     if not args.quick:
         lines += ["", "Targets:",
                   f"- ≥ 3x GNU parallel's throughput on `true`: {'PASS' if ratio_true >= 3 else 'FAIL'} ({ratio_true:.2f}x)",
+                  f"- the same with --checkpoint (every success journaled): {'PASS' if ratio_ckpt >= 3 else 'FAIL'} ({ratio_ckpt:.2f}x)",
                   f"- at least xargs' throughput on `true` (whole command): {'PASS' if ratio_xargs >= 1 else 'FAIL'} ({ratio_xargs:.2f}x)",
                   f"- pareto makespan within 10 % of the lower bound: {'PASS' if pareto_ratio <= 1.10 else 'FAIL'} ({pareto_ratio:.3f})"]
     benchlib.write_report(os.path.join(results, "taskfarm.md"), lines)
