@@ -5,10 +5,28 @@
 # Writes /etc/slurm/slurm.conf (refusing to replace one it did not write) and
 # keeps state and logs in $SHARDRUN_SLURM_DIR (default /var/tmp/shardrun-slurm).
 # Returns once the node is idle. scripts/slurm-stop.sh stops it all.
+#
+#   scripts/slurm-start.sh --nodes N   (N >= 2)
+# starts instead a cluster of N nodes n1..nN of one CPU each, all on this
+# machine: one slurmd per node (slurmd -N), each in a mount namespace with a
+# /tmp of its own (what Slurm's PMIx plugin and Open MPI keep there would
+# collide), on ports of their own, with its config in
+# $SHARDRUN_SLURM_DIR (default /var/tmp/shardrun-slurm-nodes)/slurm.conf:
+# point SLURM_CONF there. Ranks on two nodes talk TCP, as across a real
+# cluster's nodes. scripts/slurm-stop.sh --nodes stops it.
 set -euo pipefail
 
-dir=${SHARDRUN_SLURM_DIR:-/var/tmp/shardrun-slurm}
-conf=/etc/slurm/slurm.conf
+nodes=1
+if [ "${1:-}" = "--nodes" ]; then
+  nodes=${2:?--nodes N}
+fi
+if [ "$nodes" -gt 1 ]; then
+  dir=${SHARDRUN_SLURM_DIR:-/var/tmp/shardrun-slurm-nodes}
+  conf=$dir/slurm.conf
+else
+  dir=${SHARDRUN_SLURM_DIR:-/var/tmp/shardrun-slurm}
+  conf=/etc/slurm/slurm.conf
+fi
 marker="# written by shardrun scripts/slurm-start.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -40,6 +58,54 @@ for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; 
 munge -n </dev/null | unmunge >/dev/null
 
 mkdir -p "$dir/spool" "$dir/state" "$dir/log"
+if [ "$nodes" -gt 1 ]; then
+  node_lines="" names=""
+  for i in $(seq "$nodes"); do
+    node_lines+="NodeName=n$i NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 Port=$((17000 + i)) CPUs=1 State=UNKNOWN"$'\n'
+    names+="${names:+,}n$i"
+    mkdir -p "$dir/spool/n$i"
+  done
+  cat >"$conf" <<CONF
+$marker
+ClusterName=shardrun-nodes
+SlurmctldHost=$(hostname -s)(127.0.0.1)
+SlurmctldPort=16817
+SlurmUser=root
+AuthType=auth/munge
+AuthInfo=cred_expire=10
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+JobRequeue=1
+ReturnToService=2
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd-%n.pid
+SlurmdSpoolDir=$dir/spool/%n
+StateSaveLocation=$dir/state
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd-%n.log
+${node_lines}PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP
+CONF
+  export SLURM_CONF=$conf
+  slurmctld -c -f "$conf" >"$dir/log/slurmctld.out" 2>&1
+  for i in $(seq "$nodes"); do
+    unshare --mount --propagation private /bin/sh -c \
+      "mount -t tmpfs tmpfs /tmp && exec slurmd -f '$conf' -N n$i" >"$dir/log/slurmd-n$i.out" 2>&1
+  done
+  for _ in $(seq 100); do
+    idle=$(sinfo -h -t idle -o %D 2>/dev/null || true)
+    if [ "${idle:-0}" = "$nodes" ]; then
+      echo "slurm-start: $nodes nodes ($names) idle; export SLURM_CONF=$conf (logs $dir/log)"
+      exit 0
+    fi
+    sleep 0.2
+  done
+  echo "slurm-start: the $nodes nodes did not become idle; see $dir/log" >&2
+  exit 1
+fi
 node=$(hostname -s)
 # The node as slurmd sees it (CPUs, sockets, memory), on the loopback address.
 hardware=$(slurmd -C | head -1 | sed "s/^NodeName=[^ ]*/NodeName=$node/")

@@ -35,7 +35,9 @@ def job_info(job):
     return dict(re.findall(r"(\w+)=(\S*)", out))
 
 
-class Templates(unittest.TestCase):
+class SlurmBase(unittest.TestCase):
+    """Submitting a template and watching the job; no tests of its own."""
+
     def setUp(self):
         # Slurm's node is this machine: any local directory is shared.
         self.dir = tempfile.mkdtemp(prefix="shardrun-slurm-", dir="/var/tmp")
@@ -84,6 +86,8 @@ class Templates(unittest.TestCase):
         except OSError:
             return "(no log)"
 
+
+class Templates(SlurmBase):
     def test_time_limit_signal_requeues_and_the_result_is_uninterrupted(self):
         # ~40 s of work on 2 ranks under a 1-minute limit whose signal comes
         # 55 s before the end: Slurm's ~30 s timer sends it 5-35 s in.
