@@ -40,6 +40,19 @@ int count_nodes() {
   return nodes;
 }
 
+// Collective: whether a small window over every rank opens on every rank.
+bool windows_open() {
+  MPI_Win win = MPI_WIN_NULL;
+  std::uint64_t* base = nullptr;
+  const int rc = MPI_Win_allocate(sizeof(std::uint64_t), sizeof(std::uint64_t), MPI_INFO_NULL,
+                                  MPI_COMM_WORLD, &base, &win);
+  int ok = rc == MPI_SUCCESS ? 1 : 0;
+  int all = 0;
+  MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (rc == MPI_SUCCESS) MPI_Win_free(&win);
+  return all == 1;
+}
+
 }  // namespace
 
 const Transport& Environment::transport() { return the_transport; }
@@ -86,6 +99,11 @@ Environment::Environment(int& argc, char**& argv) {
     the_transport.needs_target_progress = !one_node;
   } else {
     the_transport.one_sided = "Open MPI's choice (fabric)";
+  }
+  the_transport.windows_work = windows_open();
+  if (!the_transport.windows_work) {
+    the_transport.one_sided = "none (" + the_transport.one_sided + " cannot open a window)";
+    the_transport.needs_target_progress = false;
   }
 }
 

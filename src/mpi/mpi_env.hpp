@@ -13,6 +13,10 @@ struct Transport {
   // Remote atomics complete only when the target rank enters MPI (no
   // hardware atomics: osc/pt2pt over TCP): waiting main threads must poll.
   bool needs_target_progress = false;
+  // Whether a window spanning every rank could be opened at all. When not
+  // (a one-sided component forced that cannot span the hosts), the run
+  // balances statically and counts progress by messages.
+  bool windows_work = true;
 };
 
 // Initialises MPI with MPI_THREAD_FUNNELED (only the main thread calls MPI:

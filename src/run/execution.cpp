@@ -9,9 +9,9 @@
 #include "base/clock.hpp"
 #include "base/exit_status.hpp"
 #include "core/shard_contexts.hpp"
-#include "mpi/atomic_window.hpp"
 #include "mpi/mpi_env.hpp"
 #include "run/progress.hpp"
+#include "run/run_counters.hpp"
 #include "run/stop_signals.hpp"
 
 namespace shardrun::run {
@@ -34,11 +34,11 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   shapes::ShapeRunner& runner = *setup.runner;
   Progress progress(root ? choose_progress_mode(options.quiet) : ProgressMode::off,
                     options.progress_every_s);
-  mpi::AtomicWindow counters(comm, root ? kCounters : 0);
+  const std::unique_ptr<RunCounters> counters = make_run_counters(comm, kCounters, kStop);
   std::vector<std::uint64_t> now(kCounters, 0);
   const std::uint64_t resumed = setup.plan->count() - setup.todo.size();
   auto read_counters = [&] {
-    for (int c = 0; c < kCounters; ++c) now[c] = counters.load(0, c);
+    for (int c = 0; c < kCounters; ++c) now[c] = counters->read(c);
   };
   auto state = [&]() -> ProgressState {
     return {resumed + now[kShardsDone], setup.plan->count(), now[kItemsDone],
@@ -50,8 +50,8 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   std::uint64_t unsent_shards = 0, unsent_items = 0;
   auto send_counts = [&] {
     if (unsent_shards == 0) return;
-    counters.fetch_add(0, kShardsDone, unsent_shards);
-    counters.fetch_add(0, kItemsDone, unsent_items);
+    counters->add(kShardsDone, unsent_shards);
+    counters->add(kItemsDone, unsent_items);
     unsent_shards = unsent_items = 0;
   };
   bool stop = false, stop_sent = false;
@@ -62,10 +62,10 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     send_counts();
     const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
     if ((StopSignals::received() || runner.halt_requested() || time_up) && !stop_sent) {
-      counters.fetch_add(0, kStop, 1);
+      counters->add(kStop, 1);
       stop_sent = true;
     }
-    stop = stop || counters.load(0, kStop) > 0;
+    stop = stop || counters->read(kStop) > 0;
     if (stop) stop_seen = true;
     ledger.tick();
     if (!root) return;
@@ -79,7 +79,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   Execution out;
   std::unique_ptr<core::ShardSource> source;
   out.error = base::attempt([&] {
-    source = balance::make_shard_source(options.balance, comm, setup.todo.size(), setup.weights);
+    source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
     core::ExecutorHooks hooks;
     hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
       if (setup.reader) {
@@ -111,14 +111,14 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     out.source = source->stats();
   });
   if (auto error = base::attempt(send_counts); error && !out.error) out.error = error;
-  counters.fetch_add(0, kRanksFinished, 1);
+  counters->add(kRanksFinished, 1);
   // Rank 0 keeps progress, deltas and checkpoints going until every rank is
   // through its shards.
   if (root) {
     const auto ranks = static_cast<std::uint64_t>(comm.size());
     while (now[kRanksFinished] < ranks) {
       if (auto error = base::attempt(watch); error && !out.error) out.error = error;
-      now[kRanksFinished] = counters.load(0, kRanksFinished);
+      now[kRanksFinished] = counters->read(kRanksFinished);
       if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     read_counters();  // every rank's last counts

@@ -12,6 +12,7 @@
 #include "base/machine.hpp"
 #include "checkpoint/fingerprint.hpp"
 #include "h5/h5_file.hpp"
+#include "mpi/mpi_env.hpp"
 #include "run/run_record.hpp"
 
 namespace shardrun::run {
@@ -198,6 +199,17 @@ RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
     io::check_output_path(options.checkpoint, "--checkpoint", input_file);
   setup.plan.emplace(items, options.plan, default_shard_items);
   balance::check_balance(options.balance, setup.plan->count());
+  setup.balance = options.balance;
+  // Without windows across the ranks (a one-sided component forced that
+  // cannot span the hosts) only the static strategy works: it needs none.
+  if (!mpi::Environment::transport().windows_work && setup.balance != "static") {
+    if (comm.rank() == 0)
+      std::fprintf(stderr,
+                   "shardrun: warning: one-sided MPI: %s; "
+                   "balancing with --balance static instead of %s, progress by messages\n",
+                   mpi::Environment::transport().one_sided.c_str(), setup.balance.c_str());
+    setup.balance = "static";
+  }
   setup.runner = shapes::make_shape_runner(job, *setup.plan, comm.rank());
   if (comm.rank() == 0) setup.run_id = new_run_id();
   setup.threads =

@@ -21,6 +21,7 @@ namespace shardrun::run {
 
 struct RunSetup {
   int threads = 1;
+  std::string balance;  // the strategy this run uses (--balance, or static without windows)
   std::unique_ptr<io::DatasetReader> reader;  // dataset domains only
   std::optional<core::ShardPlan> plan;
   std::vector<double> weights;  // relative rank speeds for the initial blocks; empty: equal
@@ -39,14 +40,14 @@ struct RunSetup {
 // fails here cannot leave the others waiting (the caller settles right after).
 RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm);
 
-// Collective, after prepare() succeeded everywhere: rank 0 opens (or starts)
-// the checkpoint and tells every rank, in one broadcast, what is left to do.
 // Collective, after prepare(). Every rank built the plan from what it sees of
 // the input: a file that changed while the ranks started, or a path that
 // names other files on another node, would make them run different plans
 // silently. Throws UsageError on the ranks that disagree with rank 0.
 void check_ranks_agree(const Job& job, const RunSetup& setup, const mpi::Comm& comm);
 
+// Collective, after prepare() succeeded everywhere: rank 0 opens (or starts)
+// the checkpoint and tells every rank, in one broadcast, what is left to do.
 void plan_work(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm,
                RunSetup& setup);
 

@@ -13,11 +13,15 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import h5py
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+from test_cli import synthetic_checksum  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARDRUN = os.path.abspath(os.environ.get("SHARDRUN", "build/shardrun"))
@@ -213,6 +217,45 @@ class Hosts(unittest.TestCase):
         self.assertEqual([l for l in (r.stdout + r.stderr).splitlines()
                           if l.startswith("shardrun")], [])  # nothing misleading of ours
         self.assertFalse(os.path.exists(self.path("u.h5")))
+
+    def test_without_windows_it_falls_back_to_static_with_one_warning(self):
+        """A one-sided component forced that cannot span the hosts (osc/rdma
+        over TCP: MPI_Win_allocate fails): the run balances statically,
+        counts progress by messages, says so once, and still stops and
+        resumes when a signal reaches one rank only."""
+        env = dict(ENV, OMPI_MCA_osc="rdma")
+        reference = self.path("fb-one.h5")
+        self.run_ok(one_host(1, SYNTHETIC + ["--output", reference]))
+        out = self.path("fb.h5")
+        r = subprocess.run(on_hosts(2, 2, SYNTHETIC + ["--output", out]), capture_output=True,
+                           text=True, env=env, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warnings = [l for l in r.stderr.splitlines() if l.startswith("shardrun: warning")]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn("balancing with --balance static instead of steal", warnings[0])
+        self.assertEqual(self.results(out, ["checksum", "items"]),
+                         self.results(reference, ["checksum", "items"]))
+        record = self.run_record(out)
+        self.assertEqual(record["balance"], "static")
+        self.assertTrue(record["one_sided"].startswith("none"), record["one_sided"])
+
+        long_job = ["run", "synthetic", "--items", "400000", "--mean-us", "100", "--threads", "1",
+                    "--quiet"]
+        out, ckpt = self.path("fb-stop.h5"), self.path("fb-stop.ckpt.h5")
+        args = long_job + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"]
+        proc = subprocess.Popen(on_hosts(2, 2, args), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        self.assertTrue(wait_until(lambda: len(processes("shardrun")) == 4 and
+                                   os.path.exists(ckpt), 60))
+        os.kill(max(processes("shardrun")), signal.SIGUSR1)  # one rank only
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        r = subprocess.run(on_hosts(2, 2, args), capture_output=True, text=True, env=env,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(int(f["checksum"][()]), synthetic_checksum(400000, 1))
 
 
 if __name__ == "__main__":
