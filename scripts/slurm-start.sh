@@ -58,18 +58,13 @@ for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; 
 munge -n </dev/null | unmunge >/dev/null
 
 mkdir -p "$dir/spool" "$dir/state" "$dir/log"
-if [ "$nodes" -gt 1 ]; then
-  node_lines="" names=""
-  for i in $(seq "$nodes"); do
-    node_lines+="NodeName=n$i NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 Port=$((17000 + i)) CPUs=1 State=UNKNOWN"$'\n'
-    names+="${names:+,}n$i"
-    mkdir -p "$dir/spool/n$i"
-  done
-  cat >"$conf" <<CONF
+host=$(hostname -s)
+# What both cluster shapes share: munge, root, no cgroups, requeue allowed.
+# Credentials expire after 10 s, so a requeued job starts again after ~11 s.
+common_conf() {
+  cat <<CONF
 $marker
-ClusterName=shardrun-nodes
-SlurmctldHost=$(hostname -s)(127.0.0.1)
-SlurmctldPort=16817
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 AuthInfo=cred_expire=10
@@ -82,13 +77,29 @@ MpiDefault=none
 JobRequeue=1
 ReturnToService=2
 SlurmctldPidFile=$dir/slurmctld.pid
-SlurmdPidFile=$dir/slurmd-%n.pid
-SlurmdSpoolDir=$dir/spool/%n
 StateSaveLocation=$dir/state
 SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd-%n.log
-${node_lines}PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP
 CONF
+}
+
+if [ "$nodes" -gt 1 ]; then
+  names=""
+  {
+    common_conf
+    cat <<CONF
+ClusterName=shardrun-nodes
+SlurmctldPort=16817
+SlurmdPidFile=$dir/slurmd-%n.pid
+SlurmdSpoolDir=$dir/spool/%n
+SlurmdLogFile=$dir/log/slurmd-%n.log
+CONF
+    for i in $(seq "$nodes"); do
+      echo "NodeName=n$i NodeHostname=$host NodeAddr=127.0.0.1 Port=$((17000 + i)) CPUs=1 State=UNKNOWN"
+      names+="${names:+,}n$i"
+      mkdir -p "$dir/spool/n$i"
+    done
+    echo "PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP"
+  } >"$conf"
   export SLURM_CONF=$conf
   slurmctld -c -f "$conf" >"$dir/log/slurmctld.out" 2>&1
   for i in $(seq "$nodes"); do
@@ -106,34 +117,20 @@ CONF
   echo "slurm-start: the $nodes nodes did not become idle; see $dir/log" >&2
   exit 1
 fi
-node=$(hostname -s)
+node=$host
 # The node as slurmd sees it (CPUs, sockets, memory), on the loopback address.
 hardware=$(slurmd -C | head -1 | sed "s/^NodeName=[^ ]*/NodeName=$node/")
-cat >"$conf" <<CONF
-$marker
+{
+  common_conf
+  cat <<CONF
 ClusterName=shardrun
-SlurmctldHost=$node(127.0.0.1)
-SlurmUser=root
-AuthType=auth/munge
-# Credentials expire after 10 s, so a requeued job starts again after ~11 s.
-AuthInfo=cred_expire=10
-CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-JobRequeue=1
-ReturnToService=2
-SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmdSpoolDir=$dir/spool
-StateSaveLocation=$dir/state
-SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 $hardware NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
+} >"$conf"
 
 pgrep -x slurmctld >/dev/null || slurmctld -c >"$dir/log/slurmctld.out" 2>&1
 pgrep -x slurmd >/dev/null || slurmd >"$dir/log/slurmd.out" 2>&1
