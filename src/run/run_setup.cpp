@@ -220,11 +220,11 @@ RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
 
 namespace {
 
-// What this rank computed the plan from, in words (items, shards, the job's
-// parameters: for a farm, its task list's digest).
+// What this rank computed the plan from, in words (items, shards, bytes per
+// item, the job's parameters: for a farm, its task list's digest).
 std::string plan_view(const Job& job, const RunSetup& setup) {
   return std::to_string(setup.plan->items()) + " items in " + std::to_string(setup.plan->count()) +
-         " shards, " + job.parameters();
+         " shards of " + std::to_string(setup.item_bytes) + " bytes an item, " + job.parameters();
 }
 
 }  // namespace
