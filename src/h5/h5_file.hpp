@@ -3,7 +3,9 @@
 
 #include <mpi.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@ class File {
   static File open_write(const std::string& path);  // an existing file, read-write
   static File create(const std::string& path);      // truncates
   static File create_parallel(const std::string& path, MPI_Comm comm);  // collective, truncates
+  // A read-only file held in memory (the core driver, no backing store): the
+  // bytes are copied, nothing on disk is read or written; `name` is only for
+  // messages. Throws Error when the bytes are not an HDF5 file.
+  static File open_image(std::span<const std::byte> image, const std::string& name);
 
   // True when `path` starts with HDF5's signature (checked without the library).
   static bool is_hdf5(const std::string& path);
