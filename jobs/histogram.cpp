@@ -62,6 +62,8 @@ HistogramPartial::HistogramPartial(std::uint64_t cols, std::uint64_t bins)
 
 void HistogramPartial::combine(const Partial& right) {
   const auto& other = static_cast<const HistogramPartial&>(right);
+  if (other.cols_ != cols_ || other.bins_ != bins_)
+    throw RuntimeError("corrupt partial: histograms of different shapes");
   for (std::size_t i = 0; i < cells_.size(); ++i) cells_[i] += other.cells_[i];
 }
 
@@ -74,6 +76,9 @@ void HistogramPartial::encode(Encoder& out) const {
 PartialPtr HistogramPartial::decode(Decoder& in) {
   const auto cols = in.get<std::uint64_t>();
   const auto bins = in.get<std::uint64_t>();
+  const std::uint64_t cells = in.remaining() / sizeof(std::uint64_t);
+  if (bins > cells || cols > cells / (bins + 3))
+    throw RuntimeError("corrupt partial: more histogram cells than bytes");
   auto partial = std::make_unique<HistogramPartial>(cols, bins);
   in.get_bytes(partial->cells_.data(), partial->cells_.size() * sizeof(std::uint64_t));
   return partial;

@@ -38,6 +38,8 @@ void ColumnStats::merge(const ColumnStats& right, bool integer) {
 
 void StatsPartial::combine(const Partial& right) {
   const auto& other = static_cast<const StatsPartial&>(right);
+  if (other.columns_.size() != columns_.size() || other.integer_ != integer_)
+    throw RuntimeError("corrupt partial: stats of different columns");
   for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c].merge(other.columns_[c], integer_);
 }
 
@@ -62,6 +64,9 @@ void StatsPartial::encode(Encoder& out) const {
 PartialPtr StatsPartial::decode(Decoder& in) {
   const bool integer = in.get<std::uint8_t>() != 0;
   const auto cols = in.get<std::uint64_t>();
+  constexpr std::size_t kColumnBytes = 7 * sizeof(double) + 3 * sizeof(Int128);
+  if (cols > in.remaining() / kColumnBytes)
+    throw RuntimeError("corrupt partial: more stats columns than bytes");
   auto partial = std::make_unique<StatsPartial>(cols, integer);
   for (ColumnStats& c : partial->columns_) {
     c.count = in.get<std::uint64_t>();

@@ -126,7 +126,9 @@ std::unique_ptr<WordCounts> WordCounts::decode(Decoder& in) {
   const auto n = in.get<std::uint64_t>();
   std::string w;
   for (std::uint64_t k = 0; k < n; ++k) {
-    w.resize(in.get<std::uint32_t>());
+    const auto length = in.get<std::uint32_t>();
+    if (length > in.remaining()) throw RuntimeError("corrupt partial: truncated encoding");
+    w.resize(length);
     in.get_bytes(w.data(), w.size());
     counts->add(w, in.get<std::uint64_t>());
   }
