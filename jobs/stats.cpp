@@ -26,7 +26,10 @@ void ColumnStats::merge(const ColumnStats& right, bool integer) {
   m2 += right.m2 + delta * delta * (na * nb / n);
   count += right.count;
   if (integer) {
-    int_sum += right.int_sum;
+    // Real data cannot reach 2^127 (it would take 2^63 rows of the largest
+    // uint64); a crafted partial can, and signed overflow is undefined.
+    if (__builtin_add_overflow(int_sum, right.int_sum, &int_sum))
+      throw RuntimeError("corrupt partial: an integer sum beyond 128 bits");
     int_min = std::min(int_min, right.int_min);
     int_max = std::max(int_max, right.int_max);
   } else {
