@@ -32,6 +32,7 @@ mkdir -p "$build"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(ls tests/fuzz/corpus)
+bin=$(realpath "$build")/tests/fuzz
 runs=$(realpath "$build")/fuzz-runs/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$runs"
 # Open MPI and HDF5 keep memory until exit: only leaks within one input count.
@@ -48,7 +49,7 @@ for t in "${targets[@]}"; do
   # after a finding, so a target runs its whole time and keeps every distinct
   # finding; an allocation sized from the input over 256 MiB is one (oom).
   # Inputs that name files (task lists, weights) get them in tmp/.
-  (cd "$dir" && TMPDIR=$dir/tmp "$(realpath "$OLDPWD/$build")/tests/fuzz/fuzz_$t" corpus \
+  (cd "$dir" && TMPDIR=$dir/tmp "$bin/fuzz_$t" corpus \
     -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=256 -timeout=10 \
     -max_len=65536 -artifact_prefix="$dir/" >"$dir/log" 2>&1) && rc=0 || rc=$?
