@@ -13,7 +13,8 @@ corpus=$PWD/tests/fuzz/corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-rm -rf "$corpus"
+# Inputs of fixed findings (found-*) stay: they are the regression seeds.
+[ -d "$corpus" ] && find "$corpus" -type f ! -name 'found-*' -delete
 mkdir -p "$corpus"/{partials,task_records,joblog,checkpoint,task_list,template,weights,range,dataset_ref,cost_model}
 
 cd "$work"
