@@ -18,6 +18,21 @@ Binning::Binning(std::uint64_t bins, double lo, double hi)
   const double step = (hi - lo) / static_cast<double>(bins);
   for (std::uint64_t i = 0; i <= bins; ++i) edges_[i] = static_cast<double>(i) * step + lo;
   edges_[bins] = hi;
+  // As numpy ("Too many bins for data range"): a range so narrow that edges
+  // repeat, or so wide that hi - lo overflows, has no bins to count in (its
+  // edges were NaN or equal, and bin() scaled by inf).
+  bool usable = std::isfinite(norm_) && norm_ > 0;
+  for (std::uint64_t i = 0; usable && i < bins; ++i)
+    usable = std::isfinite(edges_[i]) && edges_[i] < edges_[i + 1];
+  if (!usable) {
+    auto shortest = [](double v) {
+      char text[32];
+      return std::string(text, std::to_chars(text, text + sizeof text, v).ptr);
+    };
+    throw UsageError("--range " + shortest(lo) + ":" + shortest(hi) +
+                     " is too narrow or too wide for --bins " + std::to_string(bins) +
+                     ": its bins' edges would not be finite and increasing");
+  }
 }
 
 std::uint64_t Binning::bin(double value) const {
@@ -62,6 +77,8 @@ HistogramPartial::HistogramPartial(std::uint64_t cols, std::uint64_t bins)
 
 void HistogramPartial::combine(const Partial& right) {
   const auto& other = static_cast<const HistogramPartial&>(right);
+  if (other.cols_ != cols_ || other.bins_ != bins_)
+    throw RuntimeError("corrupt partial: histograms of different shapes");
   for (std::size_t i = 0; i < cells_.size(); ++i) cells_[i] += other.cells_[i];
 }
 
@@ -74,6 +91,9 @@ void HistogramPartial::encode(Encoder& out) const {
 PartialPtr HistogramPartial::decode(Decoder& in) {
   const auto cols = in.get<std::uint64_t>();
   const auto bins = in.get<std::uint64_t>();
+  const std::uint64_t cells = in.remaining() / sizeof(std::uint64_t);
+  if (bins > cells || cols > cells / (bins + 3))
+    throw RuntimeError("corrupt partial: more histogram cells than bytes");
   auto partial = std::make_unique<HistogramPartial>(cols, bins);
   in.get_bytes(partial->cells_.data(), partial->cells_.size() * sizeof(std::uint64_t));
   return partial;

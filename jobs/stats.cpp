@@ -26,7 +26,10 @@ void ColumnStats::merge(const ColumnStats& right, bool integer) {
   m2 += right.m2 + delta * delta * (na * nb / n);
   count += right.count;
   if (integer) {
-    int_sum += right.int_sum;
+    // Real data cannot reach 2^127 (it would take 2^63 rows of the largest
+    // uint64); a crafted partial can, and signed overflow is undefined.
+    if (__builtin_add_overflow(int_sum, right.int_sum, &int_sum))
+      throw RuntimeError("corrupt partial: an integer sum beyond 128 bits");
     int_min = std::min(int_min, right.int_min);
     int_max = std::max(int_max, right.int_max);
   } else {
@@ -38,6 +41,8 @@ void ColumnStats::merge(const ColumnStats& right, bool integer) {
 
 void StatsPartial::combine(const Partial& right) {
   const auto& other = static_cast<const StatsPartial&>(right);
+  if (other.columns_.size() != columns_.size() || other.integer_ != integer_)
+    throw RuntimeError("corrupt partial: stats of different columns");
   for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c].merge(other.columns_[c], integer_);
 }
 
@@ -62,6 +67,9 @@ void StatsPartial::encode(Encoder& out) const {
 PartialPtr StatsPartial::decode(Decoder& in) {
   const bool integer = in.get<std::uint8_t>() != 0;
   const auto cols = in.get<std::uint64_t>();
+  constexpr std::size_t kColumnBytes = 7 * sizeof(double) + 3 * sizeof(Int128);
+  if (cols > in.remaining() / kColumnBytes)
+    throw RuntimeError("corrupt partial: more stats columns than bytes");
   auto partial = std::make_unique<StatsPartial>(cols, integer);
   for (ColumnStats& c : partial->columns_) {
     c.count = in.get<std::uint64_t>();

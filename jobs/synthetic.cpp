@@ -92,7 +92,9 @@ double CostModel::cost_us(std::uint64_t item, std::uint64_t items) const {
     case Kind::bimodal:                      // one item in ten costs ten times more, scattered
       return (unit(seed, item) < 0.1 ? 10.0 : 1.0) * mean_us / 1.9;
     case Kind::pareto: {
-      const double scale = mean_us * (alpha - 1) / alpha;  // gives the mean mean_us
+      // Gives the mean mean_us; (alpha - 1) / alpha first, so a huge alpha
+      // does not overflow mean_us * (alpha - 1) to inf.
+      const double scale = mean_us * ((alpha - 1) / alpha);
       return scale * std::pow(1.0 - unit(seed, item), -1.0 / alpha);
     }
   }

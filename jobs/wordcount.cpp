@@ -67,6 +67,8 @@ void WordCounts::add(std::string_view w, std::uint64_t n) {
     }
     if (s.hash == h && s.length == w.size() &&
         std::memcmp(arena_.data() + s.offset, w.data(), w.size()) == 0) {
+      // A count of 0 marks an empty slot: a sum that wraps would drop the word.
+      if (s.count + n < s.count) throw RuntimeError("wordcount: a count overflows 64 bits");
       s.count += n;
       return;
     }
@@ -126,9 +128,14 @@ std::unique_ptr<WordCounts> WordCounts::decode(Decoder& in) {
   const auto n = in.get<std::uint64_t>();
   std::string w;
   for (std::uint64_t k = 0; k < n; ++k) {
-    w.resize(in.get<std::uint32_t>());
+    const auto length = in.get<std::uint32_t>();
+    if (length > in.remaining()) throw RuntimeError("corrupt partial: truncated encoding");
+    w.resize(length);
     in.get_bytes(w.data(), w.size());
-    counts->add(w, in.get<std::uint64_t>());
+    const auto count = in.get<std::uint64_t>();
+    // add(w, 0) would fill a slot that looks empty: the table miscounts.
+    if (count == 0) throw RuntimeError("corrupt partial: a word counted 0 times");
+    counts->add(w, count);
   }
   return counts;
 }

@@ -11,6 +11,7 @@ packages=(
   libcli11-dev                       # CLI11: the command line
   libxxhash-dev                      # xxHash: checksums of checkpoint state
   libgtest-dev                       # GoogleTest: unit and MPI tests
+  clang-14 libclang-rt-14-dev        # libFuzzer and its sanitizer runtimes: scripts/fuzz.sh
   python3-h5py python3-numpy         # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
   parallel                           # GNU parallel: the task farm benchmark's baseline

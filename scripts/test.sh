@@ -3,7 +3,8 @@
 # run unit, MPI (1-4 ranks), end-to-end and Slurm tests (a single-node Slurm
 # started by scripts/slurm-start.sh); then the same suite again on
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (skip with
-# SHARDRUN_SKIP_SANITIZE=1).
+# SHARDRUN_SKIP_SANITIZE=1); then every libFuzzer target for
+# SHARDRUN_FUZZ_SECONDS (default 15) each (skip with SHARDRUN_SKIP_FUZZ=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -18,4 +19,9 @@ if [ "${SHARDRUN_SKIP_SANITIZE:-0}" != 1 ]; then
   # paths: they run once, in the Release stage.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --test-dir build-sanitize --output-on-failure --label-exclude slurm
+fi
+if [ "${SHARDRUN_SKIP_FUZZ:-0}" != 1 ]; then
+  # A short run per target so that none rots and a regression shows;
+  # scripts/fuzz.sh 300 (or more) is the real search.
+  scripts/fuzz.sh "${SHARDRUN_FUZZ_SECONDS:-15}"
 fi

@@ -52,6 +52,8 @@ class Decoder {
     pos_ += size;
   }
   bool done() const { return pos_ == bytes_.size(); }
+  // Bytes not yet read: the most a size read from the encoding can claim.
+  std::size_t remaining() const { return bytes_.size() - pos_; }
 
  private:
   std::span<const std::byte> bytes_;

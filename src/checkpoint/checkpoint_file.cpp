@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "base/checksum.hpp"
 #include "h5/h5_dataset.hpp"
@@ -139,8 +140,18 @@ CheckpointState read_checkpoint(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw UsageError(where + " does not exist");
   if (!h5::File::is_hdf5(path))
     throw UsageError(where + " is not an HDF5 file (truncated or not a checkpoint)");
+  std::optional<h5::File> file;
   try {
-    const h5::File file = h5::File::open_read(path);
+    file.emplace(h5::File::open_read(path));
+  } catch (const std::exception& e) {
+    throw UsageError(where + " is damaged and cannot be read (" + e.what() + ")");
+  }
+  return read_checkpoint(*file);
+}
+
+CheckpointState read_checkpoint(const h5::File& file) {
+  const std::string where = "--checkpoint: " + file.path();
+  try {
     if (!file.has_attribute("/", "format") || file.read_string_attribute("/", "format") != kFormat)
       throw UsageError(where + " is not a shardrun checkpoint");
     const std::uint64_t version = file.read_u64_attribute("/", "format_version");

@@ -9,6 +9,10 @@
 #include "checkpoint/fingerprint.hpp"
 #include "shardrun/partial.hpp"
 
+namespace shardrun::h5 {
+class File;
+}
+
 namespace shardrun::checkpoint {
 
 // One run of the job, as the checkpoint remembers it.
@@ -50,5 +54,8 @@ void write_checkpoint(const std::string& path, const CheckpointState& state);
 // or inconsistent, or when what it holds does not match its checksum (an
 // XXH3 of everything this function returns, written by write_checkpoint).
 CheckpointState read_checkpoint(const std::string& path);
+// The same checks on a file already open (h5::File::open_image: the fuzz
+// target); messages name file.path().
+CheckpointState read_checkpoint(const h5::File& file);
 
 }  // namespace shardrun::checkpoint

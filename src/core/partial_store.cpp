@@ -58,6 +58,7 @@ void PartialStore::add_encoded(std::span<const std::byte> bytes, const Decode& d
     if (level < 0 || level > root_level_ || (index << level) >= shard_count_)
       throw RuntimeError("corrupt partial: node outside the combine tree");
     const auto size = in.get<std::uint64_t>();
+    if (size > in.remaining()) throw RuntimeError("corrupt partial: truncated encoding");
     Bytes node(size);
     in.get_bytes(node.data(), size);
     Decoder node_in(node);

@@ -43,6 +43,20 @@ File File::create_parallel(const std::string& path, MPI_Comm comm, bool truncate
   return File(Handle(id, H5Fclose), path);
 }
 
+File File::open_image(std::span<const std::byte> image, const std::string& name) {
+  // An empty image would make the core driver read `name` from disk.
+  if (image.empty()) throw Error("cannot open " + name + ": an empty image");
+  Lock lock(library_mutex());
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  check_status(H5Pset_fapl_core(fapl.get(), 64 * 1024, /*backing_store=*/false),
+               "H5Pset_fapl_core");
+  // HDF5 copies the image (no callbacks given) and never writes to it.
+  check_status(H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size()),
+               "H5Pset_file_image");
+  hid_t id = check(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), "cannot open " + name);
+  return File(Handle(id, H5Fclose), name);
+}
+
 bool File::is_hdf5(const std::string& path) {
   // The superblock sits at offset 0 (or 512, 1024, … with a user block).
   static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'H',  'D',  'F',

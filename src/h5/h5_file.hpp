@@ -3,7 +3,9 @@
 
 #include <mpi.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,10 @@ class File {
   static File create_new(const std::string& path);
   // Collective; like create_new, or like create with `truncate`.
   static File create_parallel(const std::string& path, MPI_Comm comm, bool truncate = false);
+  // A read-only file held in memory (the core driver, no backing store): the
+  // bytes are copied, nothing on disk is read or written; `name` is only for
+  // messages. Throws Error when the bytes are not an HDF5 file.
+  static File open_image(std::span<const std::byte> image, const std::string& name);
 
   // True when `path` starts with HDF5's signature (checked without the library).
   static bool is_hdf5(const std::string& path);

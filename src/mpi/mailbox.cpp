@@ -79,7 +79,8 @@ std::optional<std::pair<int, Bytes>> Mailbox::try_receive() {
     if (!arrived) return std::nullopt;
     int size = 0;
     check(MPI_Get_count(&status, MPI_BYTE, &size), "MPI_Get_count");
-    incoming_.emplace();
+    // Not emplace(): clang 14 finds the nested type not default-constructible here.
+    incoming_ = Incoming{};
     incoming_->source = status.MPI_SOURCE;
     incoming_->bytes.resize(static_cast<std::size_t>(size));
     check(MPI_Imrecv(incoming_->bytes.data(), size, MPI_BYTE, &message, &incoming_->request),

@@ -72,6 +72,26 @@ TEST(Wordcount, CountsRunsOfNonWhitespaceAndMerges) {
   EXPECT_EQ(jobs::WordCounts::decode(in)->sorted_entries(), expect);
 }
 
+// Found by tests/fuzz/partials: a decoded word counted 0 times (or counts
+// that wrap to 0 when combined) filled a slot that looked empty, so the
+// table's size and its encoding disagreed and the encoding did not read back.
+TEST(Wordcount, ZeroAndWrappingCountsAreRefused) {
+  Encoder out;
+  out.put<std::uint64_t>(1);
+  out.put<std::uint32_t>(1);
+  out.put_bytes("w", 1);
+  out.put<std::uint64_t>(0);
+  const Bytes bytes = out.take();
+  Decoder in(bytes);
+  EXPECT_THROW(jobs::WordCounts::decode(in), RuntimeError);
+
+  jobs::WordCounts counts;
+  counts.add("w", ~std::uint64_t{0});
+  EXPECT_THROW(counts.add("w", 1), RuntimeError);
+  EXPECT_EQ(counts.sorted_entries(),
+            (std::vector<jobs::WordCounts::Entry>{{"w", ~std::uint64_t{0}}}));
+}
+
 TEST(Wordcount, TableGrowsAndKeepsEveryWord) {
   jobs::WordCounts counts;
   std::string text;

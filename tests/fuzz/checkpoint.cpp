@@ -1,0 +1,21 @@
+// The checkpoint loader on a file image held in memory: what a resume and
+// `shardrun inspect` read from a checkpoint that may be truncated, damaged
+// or crafted. Properties: a checkpoint the loader accepts is consistent
+// (one done flag and one shard time per shard of its plan).
+#include "checkpoint/checkpoint_file.hpp"
+#include "fuzz_common.hpp"
+#include "h5/h5_file.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace shardrun;
+  static const bool silenced = (h5::silence_error_printing(), true);
+  (void)silenced;
+  fuzz::expect_shardrun_errors([&] {
+    const h5::File file = h5::File::open_image(fuzz::as_bytes(data, size), "fuzz.ckpt.h5");
+    const checkpoint::CheckpointState state = checkpoint::read_checkpoint(file);
+    if (state.done.size() != state.fingerprint.shards ||
+        state.shard_seconds.size() != state.fingerprint.shards)
+      fuzz::fail("an accepted checkpoint whose done set does not match its plan");
+  });
+  return 0;
+}
