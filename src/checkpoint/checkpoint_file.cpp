@@ -1,8 +1,10 @@
 #include "checkpoint/checkpoint_file.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "base/checksum.hpp"
@@ -16,6 +18,44 @@ namespace shardrun::checkpoint {
 namespace {
 
 constexpr const char* kFormat = "shardrun checkpoint";
+
+// The user block: "shardrun checkpoint 3 xxh3 <16 hex digits>\n", then zeros,
+// the checksum being of every byte after the block.
+constexpr std::size_t kUserBlock = 512;
+
+std::string file_header(std::span<const std::byte> after_block) {
+  base::Checksum sum;
+  sum.add(after_block.data(), after_block.size());
+  char text[80];
+  std::snprintf(text, sizeof text, "%s %llu xxh3 %016llx\n", kFormat,
+                static_cast<unsigned long long>(CheckpointState::kFormatVersion),
+                static_cast<unsigned long long>(sum.value()));
+  return text;
+}
+
+Bytes read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Bytes bytes;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    const auto* p = reinterpret_cast<const std::byte*>(buffer);
+    bytes.insert(bytes.end(), p, p + in.gcount());
+  }
+  if (in.bad()) throw RuntimeError("cannot read " + path);
+  return bytes;
+}
+
+// Writes the header into the user block of the closed file at path.
+void seal(const std::string& path) {
+  const Bytes bytes = read_all(path);
+  if (bytes.size() < kUserBlock) throw RuntimeError(path + " is shorter than its user block");
+  const std::string header = file_header(std::span(bytes).subspan(kUserBlock));
+  std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
+  out.seekp(0);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out.flush();
+  if (!out) throw RuntimeError("cannot write the checksum of " + path);
+}
 
 using h5::write_vector;
 
@@ -108,7 +148,7 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
   try {
     std::error_code gone;
     std::filesystem::remove(temp, gone);  // a crashed save's; never followed if a symlink
-    h5::File file = h5::File::create_new(temp);
+    h5::File file = h5::File::create_new(temp, kUserBlock);
     file.write_attribute("/", "format", std::string(kFormat));
     file.write_attribute("/", "format_version", CheckpointState::kFormatVersion);
     file.write_attribute("/", "complete", std::uint64_t{state.complete});
@@ -126,6 +166,7 @@ void write_checkpoint(const std::string& path, const CheckpointState& state) {
     write_vector(file, "/shape_state", shape_state);
     write_runs(file, state.runs);
     file.close();
+    seal(temp);
     io::replace_file(temp, path);
   } catch (const std::exception& e) {
     std::error_code ec;
@@ -140,9 +181,40 @@ CheckpointState read_checkpoint(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw UsageError(where + " does not exist");
   if (!h5::File::is_hdf5(path))
     throw UsageError(where + " is not an HDF5 file (truncated or not a checkpoint)");
+  Bytes bytes;
+  try {
+    bytes = read_all(path);
+  } catch (const std::exception& e) {
+    throw UsageError(where + ": " + e.what());
+  }
+  return read_checkpoint_bytes(bytes, path);
+}
+
+CheckpointState read_checkpoint_bytes(std::span<const std::byte> bytes, const std::string& name) {
+  const std::string where = "--checkpoint: " + name;
+  const std::string prefix = std::string(kFormat) + " ";
+  const std::string head(reinterpret_cast<const char*>(bytes.data()),
+                         std::min(bytes.size(), kUserBlock));
+  if (head.compare(0, prefix.size(), prefix) != 0)
+    throw UsageError(where + " is not a shardrun checkpoint of format " +
+                     std::to_string(CheckpointState::kFormatVersion) +
+                     " (an older shardrun's, or not a checkpoint): resume it with the shardrun "
+                     "that wrote it, or --restart");
+  const std::size_t version_end = head.find(' ', prefix.size());
+  if (head.substr(prefix.size(), version_end - prefix.size()) !=
+      std::to_string(CheckpointState::kFormatVersion))
+    throw UsageError(
+        where + " has format version " + head.substr(prefix.size(), version_end - prefix.size()) +
+        "; this shardrun reads version " + std::to_string(CheckpointState::kFormatVersion) +
+        " only: resume it with the shardrun that wrote it, or --restart");
+  if (bytes.size() < kUserBlock ||
+      head.substr(0, head.find('\n') + 1) != file_header(bytes.subspan(kUserBlock)))
+    throw UsageError(where +
+                     " is damaged: its bytes do not match their checksum (bit rot, a torn "
+                     "write or an edit); use --restart to start over");
   std::optional<h5::File> file;
   try {
-    file.emplace(h5::File::open_read(path));
+    file.emplace(h5::File::open_image(bytes, name));
   } catch (const std::exception& e) {
     throw UsageError(where + " is damaged and cannot be read (" + e.what() + ")");
   }

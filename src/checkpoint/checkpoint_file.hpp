@@ -2,7 +2,9 @@
 // written down in docs/checkpoint_format.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,13 +51,16 @@ struct CheckpointState {
 // path is untouched.
 void write_checkpoint(const std::string& path, const CheckpointState& state);
 
-// Throws UsageError naming --checkpoint and path when the file is not an
-// HDF5 file, not a shardrun checkpoint, of another format version, truncated
-// or inconsistent, or when what it holds does not match its checksum (an
-// XXH3 of everything this function returns, written by write_checkpoint).
+// Throws UsageError naming --checkpoint and path when the file is not a
+// shardrun checkpoint of this format, or damaged. Two checksums guard it:
+// one of the file's bytes, in its first 512 bytes (HDF5's user block),
+// verified before HDF5 parses anything (a damaged file could crash or hang
+// the HDF5 library: the fuzzers found such files); and one of everything
+// this function returns, verified after reading.
 CheckpointState read_checkpoint(const std::string& path);
-// The same checks on a file already open (h5::File::open_image: the fuzz
-// target); messages name file.path().
+// The same from the file's bytes (the fuzz target); messages name `name`.
+CheckpointState read_checkpoint_bytes(std::span<const std::byte> bytes, const std::string& name);
+// The checks after the file checksum, on a file already open.
 CheckpointState read_checkpoint(const h5::File& file);
 
 }  // namespace shardrun::checkpoint

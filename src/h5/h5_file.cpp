@@ -26,9 +26,11 @@ File File::create(const std::string& path) {
   return File(Handle(id, H5Fclose), path);
 }
 
-File File::create_new(const std::string& path) {
+File File::create_new(const std::string& path, std::uint64_t userblock) {
   Lock lock(library_mutex());
-  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+  Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate"), H5Pclose);
+  if (userblock) check_status(H5Pset_userblock(fcpl.get(), userblock), "H5Pset_userblock");
+  hid_t id = check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, fcpl.get(), H5P_DEFAULT),
                    "cannot create " + path + " (does it exist already?)");
   return File(Handle(id, H5Fclose), path);
 }
@@ -53,7 +55,9 @@ File File::open_image(std::span<const std::byte> image, const std::string& name)
   // HDF5 copies the image (no callbacks given) and never writes to it.
   check_status(H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size()),
                "H5Pset_file_image");
-  hid_t id = check(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), "cannot open " + name);
+  // Not `name` itself: the core driver refuses a name that exists on disk.
+  const std::string internal = "shardrun-image:" + name;
+  hid_t id = check(H5Fopen(internal.c_str(), H5F_ACC_RDONLY, fapl.get()), "cannot open " + name);
   return File(Handle(id, H5Fclose), name);
 }
 

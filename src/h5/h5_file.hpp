@@ -21,7 +21,9 @@ class File {
   static File create(const std::string& path);      // truncates
   // Fails when path exists, even as a dangling symlink (O_EXCL): for files
   // shardrun names itself beside the user's (temporary and working files).
-  static File create_new(const std::string& path);
+  // `userblock` bytes (0, or a power of 2 from 512) are left free at the
+  // start of the file for the caller (HDF5's user block).
+  static File create_new(const std::string& path, std::uint64_t userblock = 0);
   // Collective; like create_new, or like create with `truncate`.
   static File create_parallel(const std::string& path, MPI_Comm comm, bool truncate = false);
   // A read-only file held in memory (the core driver, no backing store): the

@@ -15,7 +15,9 @@ void put_string(Encoder& out, const std::string& s) {
 }
 
 std::string get_string(Decoder& in) {
-  std::string s(in.get<std::uint64_t>(), '\0');
+  const auto size = in.get<std::uint64_t>();
+  if (size > in.remaining()) throw RuntimeError("corrupt task record: truncated string");
+  std::string s(size, '\0');
   in.get_bytes(s.data(), s.size());
   return s;
 }
@@ -135,7 +137,8 @@ std::vector<TaskRecord> read_records(const h5::File& file, const std::string& gr
 
 std::string joblog_text(const std::vector<TaskRecord>& records) {
   std::string text = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
-  char fields[160];
+  // Room for any double in %.3f (up to 309 digits before the point).
+  char fields[800];
   for (const TaskRecord& r : records) {
     std::snprintf(fields, sizeof fields, "%" PRIu64 "\t", r.task);
     text += fields;

@@ -1,6 +1,7 @@
-// The checkpoint loader on a file image held in memory: what a resume and
+// The checkpoint loader on a file's bytes held in memory: what a resume and
 // `shardrun inspect` read from a checkpoint that may be truncated, damaged
-// or crafted. Properties: a checkpoint the loader accepts is consistent
+// or crafted. (The file checksum stops damaged bytes before HDF5 parses
+// them.) Properties: a checkpoint the loader accepts is consistent
 // (one done flag and one shard time per shard of its plan).
 #include "checkpoint/checkpoint_file.hpp"
 #include "fuzz_common.hpp"
@@ -11,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const bool silenced = (h5::silence_error_printing(), true);
   (void)silenced;
   fuzz::expect_shardrun_errors([&] {
-    const h5::File file = h5::File::open_image(fuzz::as_bytes(data, size), "fuzz.ckpt.h5");
-    const checkpoint::CheckpointState state = checkpoint::read_checkpoint(file);
+    const checkpoint::CheckpointState state =
+        checkpoint::read_checkpoint_bytes(fuzz::as_bytes(data, size), "fuzz.ckpt.h5");
     if (state.done.size() != state.fingerprint.shards ||
         state.shard_seconds.size() != state.fingerprint.shards)
       fuzz::fail("an accepted checkpoint whose done set does not match its plan");

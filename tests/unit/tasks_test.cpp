@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -59,6 +61,26 @@ TEST(TaskRecords, TruncatedBytesThrow) {
   bytes.resize(bytes.size() - 3);
   std::vector<TaskRecord> back;
   EXPECT_THROW(decode_records(bytes, back), RuntimeError);
+}
+
+// A string length read from the bytes is checked before it is allocated
+// (found by tests/fuzz/task_records: lengths near 2^64 were allocated).
+TEST(TaskRecords, AHugeStringLengthIsRefusedBeforeAllocating) {
+  Encoder out;
+  encode_records({{1, 1, 0, 1, 1, 1, 0, 0, false, "h", "command"}}, out);
+  Bytes bytes = out.take();
+  // The host's length follows the count and the record's fixed fields.
+  const std::size_t at = 8 + 8 + 4 + 4 + 4 + 8 + 8 + 4 + 4 + 1;
+  const std::uint64_t huge = std::uint64_t{1} << 62;
+  std::memcpy(bytes.data() + at, &huge, sizeof huge);
+  std::vector<TaskRecord> back;
+  EXPECT_THROW(decode_records(bytes, back), RuntimeError);
+}
+
+TEST(TaskRecords, AJoblogLineKeepsItsNineFieldsForAnyTime) {
+  const std::string text = joblog_text({{1, 1, 0, 1, 1e300, 1e300, 0, 0, false, "h", "c"}});
+  const std::string line = text.substr(text.find('\n') + 1);
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), 8) << line;
 }
 
 class Commands : public ::testing::Test {
