@@ -102,9 +102,16 @@ CONF
   } >"$conf"
   export SLURM_CONF=$conf
   slurmctld -c -f "$conf" >"$dir/log/slurmctld.out" 2>&1
+  # Each node's /tmp is its own, but this checkout (the binary, the
+  # templates) stays visible where it is, even when it lives under /tmp.
+  repo=$(cd "$(dirname "$0")/.." && pwd)
   for i in $(seq "$nodes"); do
-    unshare --mount --propagation private /bin/sh -c \
-      "mount -t tmpfs tmpfs /tmp && exec slurmd -f '$conf' -N n$i" >"$dir/log/slurmd-n$i.out" 2>&1
+    keep=$dir/keep-n$i
+    mkdir -p "$keep"
+    unshare --mount --propagation private /bin/sh -c "
+      mount --bind '$repo' '$keep' && mount -t tmpfs tmpfs /tmp &&
+      mkdir -p '$repo' && mount --move '$keep' '$repo' &&
+      exec slurmd -f '$conf' -N n$i" >"$dir/log/slurmd-n$i.out" 2>&1
   done
   for _ in $(seq 100); do
     idle=$(sinfo -h -t idle -o %D 2>/dev/null || true)
