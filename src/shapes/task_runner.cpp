@@ -98,7 +98,8 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       const CommandSpec spec = spec_for(item, slot, attempt, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();
-      if (!ok && ended_by_stop_signal(result)) wait_for_stop();
+      // (A timeout's own SIGTERM is not the scheduler's.)
+      if (!ok && !result.timed_out && ended_by_stop_signal(result)) wait_for_stop();
       if (!ok && stopping()) {
         out->interrupted = true;
         break;
