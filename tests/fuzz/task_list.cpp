@@ -69,10 +69,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)job.parameters();
     loaded = true;
   });
+  // A template that cannot be quoted safely ({} inside $(...)) is refused
+  // before any entry is read, whatever the list holds.
+  bool template_refused = false;
+  if (!tasks) {
+    try {
+      jobs::expand_template(command, "x", 1, 1);
+    } catch (const UsageError&) {
+      template_refused = true;
+    }
+  }
   if (!loaded) {
-    if (!expected.empty()) fuzz::fail("a list with entries was refused");
+    if (!expected.empty() && !template_refused) fuzz::fail("a list with entries was refused");
     return 0;
   }
+  if (template_refused) fuzz::fail("a template that cannot be quoted safely was taken");
   if (items != expected.size())
     fuzz::fail(std::to_string(items) + " tasks for " + std::to_string(expected.size()) +
                " entries");
