@@ -54,10 +54,10 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     counters->add(kItemsDone, unsent_items);
     unsent_shards = unsent_items = 0;
   };
-  bool stop = false, stop_sent = false;
-  std::atomic<bool> stop_seen{false};  // `stop`, for the shape's worker threads
+  bool stop_sent = false;
+  std::atomic<bool> stop{false};  // a rank asked to stop; the shape's workers read it too
   runner.set_stop_check(
-      [&] { return StopSignals::received() != 0 || stop_seen.load(std::memory_order_relaxed); });
+      [&] { return StopSignals::received() != 0 || stop.load(std::memory_order_relaxed); });
   auto watch = [&] {  // every tick, on every rank
     send_counts();
     const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
@@ -65,8 +65,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       counters->add(kStop, 1);
       stop_sent = true;
     }
-    stop = stop || counters->read(kStop) > 0;
-    if (stop) stop_seen = true;
+    if (!stop && counters->read(kStop) > 0) stop = true;
     ledger.tick();
     if (!root) return;
     read_counters();
