@@ -32,7 +32,7 @@ for tool in "$BUILD/shardrun" "$BUILD/bench/read_ceiling" "$BUILD/bench/mem_ceil
   "$BUILD/bench/mrmpi_wordfreq"; do
   [ -x "$tool" ] || { echo "bench/run.sh: $tool missing: run scripts/install-deps.sh and scripts/build.sh" >&2; exit 1; }
 done
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+. scripts/mpi-env.sh
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "bench/run.sh: $(nproc) cores, load $load before starting${quick:+ (quick)}: ${studies[*]}"
 started=$SECONDS

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 rows=${1:-400000000}
 scripts/install-deps.sh
 scripts/build.sh -DSHARDRUN_BUILD_TESTS=OFF
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # mpirun refuses root otherwise
+. scripts/mpi-env.sh
 mkdir -p demo
 data=demo/data.h5
 if [ ! -f "$data" ] || ! h5dump -H "$data" 2>/dev/null | grep -q "( $rows )"; then

@@ -74,6 +74,11 @@ Environment::Environment(int& argc, char**& argv) {
   // serves one host, osc/pt2pt (active messages over the pml) any number.
   const char* user_osc = std::getenv("OMPI_MCA_osc");
   if (!fabric && !user_osc) ::setenv("OMPI_MCA_osc", "sm,pt2pt", 0);
+  // Started without a launcher (a singleton), MPI_Init starts its own PMIx
+  // server on this host, where MUNGE adds nothing; with MUNGE installed and
+  // munged stopped, PMIx retries its socket for 2.3 s first (docs/platform.md).
+  if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMIX_RANK"))
+    ::setenv("PMIX_MCA_psec", "native", 0);
   int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   // Errors come back as codes we turn into messages; no MPI handler aborts for us.

@@ -59,6 +59,37 @@ def shardrun_processes():
     return pids
 
 
+def ranks_catching_signals(sid):
+    """Pids of the shardrun processes of session sid that have installed
+    their stop handlers (SIGTERM caught, /proc/PID/status SigCgt): ranks
+    past MPI's start-up, which a stop signal then stops as documented."""
+    ranks = []
+    for pid in session_processes(sid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if not f.read().split(b"\0")[0].endswith(b"shardrun"):
+                    continue
+            with open(f"/proc/{pid}/status") as f:
+                caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+            if caught >> (signal.SIGTERM - 1) & 1:
+                ranks.append(pid)
+        except (OSError, StopIteration, ValueError):
+            pass
+    return ranks
+
+
+def wait_for_ranks(proc, count, timeout=60):
+    """Waits until count ranks of proc's session run shardrun's own code
+    (start-up of MPI takes 0.1 s to seconds, by machine), or proc ends.
+    Returns their pids."""
+    wait_until(lambda: proc.poll() is not None or len(ranks_catching_signals(proc.pid)) >= count,
+               timeout)
+    ranks = ranks_catching_signals(proc.pid)
+    if len(ranks) < count and proc.poll() is None:
+        raise AssertionError(f"{len(ranks)} of {count} ranks started in {timeout} s")
+    return ranks
+
+
 def alive(pid):
     """True while pid exists and is not a zombie."""
     try:
@@ -146,6 +177,7 @@ class Torture(Base):
             ranks = rank_cycle[i % len(rank_cycle)]
             proc = self.start(ranks, args + ["--output", out, "--checkpoint", ckpt,
                                              "--checkpoint-every", "0.1"])
+            wait_for_ranks(proc, ranks)
             time.sleep(RNG.uniform(*window))
             if proc.poll() is None and killed < rounds:
                 self.kill_session(proc)
@@ -212,7 +244,8 @@ class Signals(Base):
     def test_sigusr1_to_mpirun_exits_75_and_resumes(self):
         out, ckpt = self.path("usr1.h5"), self.path("usr1.ckpt.h5")
         proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
-        time.sleep(1.0)
+        wait_for_ranks(proc, 2)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGUSR1)
         _, stderr = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 75, stderr)
@@ -223,7 +256,8 @@ class Signals(Base):
 
     def test_a_stop_without_checkpoint_is_not_resumable(self):
         proc = self.start(2, self.ARGS + ["--output", self.path("nockpt.h5")])
-        time.sleep(1.0)
+        wait_for_ranks(proc, 2)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGUSR1)
         _, stderr = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 1, stderr)
@@ -233,7 +267,8 @@ class Signals(Base):
     def test_sigterm_to_every_process_stops_promptly(self):
         out, ckpt = self.path("term.h5"), self.path("term.ckpt.h5")
         proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt])
-        time.sleep(1.0)
+        wait_for_ranks(proc, 2)
+        time.sleep(0.5)
         sent = time.monotonic()
         for pid in session_processes(proc.pid):
             os.kill(pid, signal.SIGTERM)
@@ -282,9 +317,9 @@ class Signals(Base):
     def test_kill_9_of_mpirun_alone_leaves_no_rank(self):
         out, ckpt = self.path("orphan.h5"), self.path("orphan.ckpt.h5")
         proc = self.start(2, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
-        time.sleep(1.0)
-        ranks = [p for p in session_processes(proc.pid) if p != proc.pid]
-        self.assertTrue(ranks)
+        ranks = wait_for_ranks(proc, 2)
+        self.assertEqual(len(ranks), 2)
+        time.sleep(0.5)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
         self.assertTrue(wait_until(lambda: not any(alive(p) for p in ranks), 5), "a rank outlived mpirun")
@@ -293,8 +328,9 @@ class Signals(Base):
     def test_kill_9_of_one_rank_takes_the_job_down(self):
         out, ckpt = self.path("onerank.h5"), self.path("onerank.ckpt.h5")
         proc = self.start(3, self.ARGS + ["--output", out, "--checkpoint", ckpt, "--checkpoint-every", "0.2"])
-        time.sleep(1.0)
-        ranks = [p for p in session_processes(proc.pid) if p != proc.pid]
+        ranks = wait_for_ranks(proc, 3)
+        self.assertEqual(len(ranks), 3)
+        time.sleep(0.5)
         os.kill(ranks[-1], signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
         self.assertNotEqual(proc.returncode, 0)

@@ -19,7 +19,8 @@ import unittest
 
 import h5py
 
-from test_checkpoint import ENV, SHARDRUN, alive, kill_job, mpirun, session_processes, wait_until
+from test_checkpoint import (ENV, SHARDRUN, alive, kill_job, mpirun, session_processes, wait_for_ranks,
+                             wait_until)
 
 RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "4242")))
 
@@ -362,8 +363,10 @@ class FarmResume(FarmBase):
                 "--checkpoint-every", "0.1"]
         snapshots, kills = [], 0
         for i in range(40):
-            proc = self.start([2, 3, 1, 4][i % 4], args)
-            time.sleep(RNG.uniform(0.5, 1.2))
+            ranks = [2, 3, 1, 4][i % 4]
+            proc = self.start(ranks, args)
+            wait_for_ranks(proc, ranks)
+            time.sleep(RNG.uniform(0.4, 1.1))
             if proc.poll() is None and kills < 5:
                 killed_at = kill_job(proc)
                 if os.path.exists(self.path("c.h5")):
@@ -389,7 +392,8 @@ class FarmResume(FarmBase):
         kills = 0
         for _ in range(20):
             proc = self.start(ranks, args)
-            time.sleep(RNG.uniform(1.2, 1.8))
+            wait_for_ranks(proc, ranks)
+            time.sleep(RNG.uniform(1.1, 1.7))
             if proc.poll() is None and kills < 3:
                 kill_job(proc)
                 kills += 1
