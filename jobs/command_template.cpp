@@ -126,49 +126,78 @@ std::string quote_for(const ShellContext& context, const std::string& value) {
 
 }  // namespace
 
-std::string expand_template(const std::string& command, const std::string& argument,
-                            std::uint64_t task, int slot) {
-  bool uses_argument = false;
-  for (std::string_view s : kArgumentStrings) uses_argument |= command.find(s) != std::string::npos;
-  const std::string full = uses_argument ? command : command + " {}";
+namespace {
+
+// A replacement string and its value; digits need no quoting anywhere.
+struct Replacement {
+  std::string_view name;
+  std::string value;
+  bool digits = false;
+};
+
+std::string expand(const std::string& full, const std::vector<Replacement>& strings) {
   std::string out;
   ShellContext context;
   for (std::size_t i = 0; i < full.size();) {
-    auto at = [&](std::string_view s) { return full.compare(i, s.size(), s) == 0; };
-    std::string value;
-    std::size_t length = 0;
-    if (at("{}")) {
-      value = argument, length = 2;
-    } else if (at("{.}")) {
-      value = without_extension(argument), length = 3;
-    } else if (at("{/.}")) {
-      value = without_extension(basename_of(argument)), length = 4;
-    } else if (at("{//}")) {
-      value = dirname_of(argument), length = 4;
-    } else if (at("{/}")) {
-      value = basename_of(argument), length = 3;
-    } else if (at("{#}")) {
-      out += std::to_string(task), i += 3;  // digits: safe in any context
-      continue;
-    } else if (at("{%}")) {
-      out += std::to_string(slot), i += 3;
-      continue;
-    }
-    if (length == 0) {
+    const Replacement* found = nullptr;
+    for (const Replacement& r : strings)
+      if (full.compare(i, r.name.size(), r.name) == 0) found = &r;
+    if (!found) {
       const std::size_t taken = context.step(full, i);
       out.append(full, i, taken);
       i += taken;
       continue;
     }
+    const std::string name(found->name);
+    i += name.size();
+    if (found->digits) {
+      out += found->value;
+      continue;
+    }
     if (context.nested())
-      throw UsageError("--command: " + full.substr(i, length) +
+      throw UsageError("--command: " + name +
                        " inside $(...), `...` or ${...} cannot be quoted safely; set a variable "
                        "first, e.g. 'f=" +
-                       full.substr(i, length) + "; wc -l \"$(basename \"$f\")\"'");
-    out += quote_for(context, value);
-    i += length;
+                       name + "; wc -l \"$(basename \"$f\")\"'");
+    out += quote_for(context, found->value);
   }
   return out;
+}
+
+}  // namespace
+
+std::string expand_template(const std::string& command, const std::string& argument,
+                            std::uint64_t task, int slot) {
+  bool uses_argument = false;
+  for (std::string_view s : kArgumentStrings) uses_argument |= command.find(s) != std::string::npos;
+  return expand(uses_argument ? command : command + " {}",
+                {{"{}", argument},
+                 {"{.}", without_extension(argument)},
+                 {"{/.}", without_extension(basename_of(argument))},
+                 {"{//}", dirname_of(argument)},
+                 {"{/}", basename_of(argument)},
+                 {"{#}", std::to_string(task), true},
+                 {"{%}", std::to_string(slot), true}});
+}
+
+bool uses_shard_strings(const std::string& command) {
+  for (std::string_view s : {"{begin}", "{end}", "{rows}", "{shard}"})
+    if (command.find(s) != std::string::npos) return true;
+  return false;
+}
+
+std::string expand_shard_template(const std::string& command, const ShardStrings& shard,
+                                  std::uint64_t task, int slot) {
+  const std::string begin = std::to_string(shard.begin), end = std::to_string(shard.end);
+  return expand(command, {{"{input}", shard.input},
+                          {"{file}", shard.file},
+                          {"{dataset}", shard.dataset},
+                          {"{begin}", begin, true},
+                          {"{end}", end, true},
+                          {"{rows}", begin + ":" + end, true},
+                          {"{shard}", std::to_string(shard.id), true},
+                          {"{#}", std::to_string(task), true},
+                          {"{%}", std::to_string(slot), true}});
 }
 
 }  // namespace shardrun::jobs

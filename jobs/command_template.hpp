@@ -22,4 +22,21 @@ std::string shell_quote(const std::string& value);
 std::string expand_template(const std::string& command, const std::string& argument,
                             std::uint64_t task, int slot);
 
+// What `exec --over` puts into a command for one shard of a domain.
+struct ShardStrings {
+  std::string input;    // {input}: the dataset reference FILE.h5:/path ("" for --over-range)
+  std::string file;     // {file}
+  std::string dataset;  // {dataset}
+  std::uint64_t begin = 0, end = 0;  // {begin}, {end} (exclusive), {rows} = begin:end
+  std::uint64_t id = 0;              // {shard}, 0-based
+};
+
+// True when the command names one of {begin} {end} {rows} {shard}.
+bool uses_shard_strings(const std::string& command);
+
+// The command of one shard: the strings above, and {#} (task number) and
+// {%} (slot), quoted for where each stands as expand_template() does.
+std::string expand_shard_template(const std::string& command, const ShardStrings& shard,
+                                  std::uint64_t task, int slot);
+
 }  // namespace shardrun::jobs

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 
 #include "command_template.hpp"
@@ -11,63 +11,85 @@
 
 namespace shardrun::jobs {
 
-void ExecJob::add_options(CLI::App& app) {
-  auto* tasks = app.add_option("--tasks", tasks_file_,
-                               "File of commands, one per line, each run by /bin/sh -c (blank "
-                               "lines and lines starting with # are skipped)");
-  auto* command = app.add_option(
+void ExecJob::add_options(Options& options) {
+  Option tasks = options.add("--tasks", tasks_file_,
+                             "File of commands, one per line, each run by /bin/sh -c (blank "
+                             "lines and lines starting with # are skipped)");
+  Option command = options.add(
       "--command", template_,
       "Command template run for each line of --args, with GNU parallel's replacement strings: "
       "{} the line, {.} without extension, {/} basename, {//} dirname, {/.} basename without "
-      "extension (all shell-quoted), {#} task number, {%} slot; without any, ' {}' is appended");
-  auto* args =
-      app.add_option("--args", args_file_, "File of arguments for --command, one per line");
-  tasks->excludes(command)->excludes(args);
-  command->needs(args);
-  args->needs(command);
-  app.add_option("--slots", options_.slots,
-                 "Tasks at once per rank (default: the rank's threads, see --threads)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--timeout", options_.timeout_s,
-                 "Seconds an attempt may run; then SIGTERM to its process group, and SIGKILL "
-                 "--kill-after seconds later (default: no limit)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--kill-after", options_.kill_after_s,
-                 "Seconds from a timeout's SIGTERM to SIGKILL")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--retries", options_.retries,
-                 "Further attempts at a task whose command failed (exit status not 0, a signal, "
-                 "a timeout)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_flag("--halt-on-error", options_.halt_on_error,
+      "extension (all shell-quoted), {#} task number, {%} slot; without any, ' {}' is appended. "
+      "With --over: run once per shard, see --over");
+  Option args = options.add("--args", args_file_, "File of arguments for --command, one per line");
+  Option over = options.add(
+      "--over", over_,
+      "FILE.h5:/path: one task per shard of this dataset's usual shard plan (--shards and "
+      "--shard-rows as for any job), running --command with {input} the dataset reference, "
+      "{file}, {dataset}, {begin} and {end} the shard's rows (end exclusive), {rows} as "
+      "begin:end, {shard} its 0-based number, besides {#} and {%}");
+  Option over_range =
+      options.add("--over-range", over_range_,
+                  "N: one task per shard of the index range 0..N-1 (as --over, without a dataset: "
+                  "{begin} {end} {rows} {shard} {#} {%})");
+  over_range.positive();
+  tasks.excludes(command).excludes(args).excludes(over).excludes(over_range);
+  args.needs(command).excludes(over).excludes(over_range);
+  over.excludes(over_range);
+  options
+      .add("--slots", options_.slots,
+           "Tasks at once per rank (default: the rank's threads, see --threads)")
+      .positive();
+  options
+      .add("--timeout", options_.timeout_s,
+           "Seconds an attempt may run; then SIGTERM to its process group, and SIGKILL "
+           "--kill-after seconds later (default: no limit)")
+      .non_negative();
+  options.add("--kill-after", options_.kill_after_s, "Seconds from a timeout's SIGTERM to SIGKILL")
+      .show_default()
+      .non_negative();
+  options
+      .add("--retries", options_.retries,
+           "Further attempts at a task whose command failed (exit status not 0, a signal, "
+           "a timeout)")
+      .show_default()
+      .non_negative();
+  options.flag("--halt-on-error", options_.halt_on_error,
                "Stop the farm at the first task that failed after its retries (tasks still "
                "running are ended after --stop-timeout); default: keep going");
-  app.add_flag("--retry-failed", options_.retry_failed,
+  options.flag("--retry-failed", options_.retry_failed,
                "With --checkpoint: run the tasks that failed in earlier runs again (tasks that "
                "succeeded never run again)");
-  app.add_option("--workdir", options_.workdir,
-                 "Directory the commands run in (default: the current one)");
-  app.add_option("--logdir", options_.logdir,
-                 "Directory for each task's stdout and stderr, TASK.out and TASK.err (the last "
-                 "attempt's); created if missing (default: output discarded)");
-  app.add_option("--joblog", options_.joblog,
-                 "Write every attempt in GNU parallel's --joblog format (tab-separated: Seq, Host, "
-                 "Starttime, JobRuntime, Send, Receive, Exitval, Signal, Command)");
-  app.footer(
+  options.add("--workdir", options_.workdir,
+              "Directory the commands run in (default: the current one)");
+  options.add("--logdir", options_.logdir,
+              "Directory for each task's stdout and stderr, TASK.out and TASK.err (the last "
+              "attempt's); created if missing (default: output discarded)");
+  options.add("--joblog", options_.joblog,
+              "Write every attempt in GNU parallel's --joblog format (tab-separated: Seq, Host, "
+              "Starttime, JobRuntime, Send, Receive, Exitval, Signal, Command)");
+  options.footer(
       "Exit status: 0 when every task succeeded, 3 when some failed after retries (their records "
       "are in /tasks of --output), 75 when stopped with --checkpoint. Each task runs in its own "
       "process group with SHARDRUN_TASK, SHARDRUN_RANK, SHARDRUN_SLOT and SHARDRUN_ATTEMPT set.");
 }
 
 void ExecJob::load() const {
-  if (!entries_.empty()) return;
-  if (tasks_file_.empty() && template_.empty())
-    throw UsageError("exec: give --tasks FILE, or --command TEMPLATE with --args FILE");
-  if (!template_.empty()) expand_template(template_, "x", 1, 1);  // refused before any task runs
-  entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
-                                 : read_entries(tasks_file_, "--tasks", true);
+  if (!entries_.empty() || loaded_over_) return;
+  if (task_per_shard()) {
+    check_over();
+    loaded_over_ = true;
+  } else {
+    if (tasks_file_.empty() && template_.empty())
+      throw UsageError(
+          "exec: give --tasks FILE, --command TEMPLATE with --args FILE, or "
+          "--command TEMPLATE with --over FILE.h5:/path or --over-range N");
+    if (tasks_file_.empty() && args_file_.empty())
+      throw UsageError("--command needs --args FILE (or --over, --over-range)");
+    expand_template(template_, "x", 1, 1);  // refused before any task runs
+    entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
+                                   : read_entries(tasks_file_, "--tasks", true);
+  }
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!options_.workdir.empty() && !fs::is_directory(options_.workdir, ec))
@@ -79,13 +101,47 @@ void ExecJob::load() const {
   }
 }
 
+// --over FILE.h5:/path names the dataset as every job's --input does; the
+// engine checks it, and plans its shards.
+void ExecJob::check_over() const {
+  if (template_.empty())
+    throw UsageError(std::string(over_.empty() ? "--over-range" : "--over") +
+                     " needs --command TEMPLATE");
+  if (!uses_shard_strings(template_))
+    throw UsageError(
+        "--command: with --over every task would run the same command: use "
+        "{begin}, {end}, {rows} or {shard}");
+  if (!over_.empty() && over_.find(":/") == std::string::npos)
+    throw UsageError("--over: '" + over_ + "' is not FILE.h5:/path");
+  if (over_.empty())
+    for (const char* s : {"{input}", "{file}", "{dataset}"})
+      if (template_.find(s) != std::string::npos)
+        throw UsageError(std::string("--command: ") + s +
+                         " needs --over FILE.h5:/path, not "
+                         "--over-range");
+  expand_shard_template(template_, {}, 1, 1);  // refused before any task runs
+}
+
+bool ExecJob::task_per_shard() const { return !over_.empty() || over_range_ > 0; }
+
 DomainSpec ExecJob::domain() const {
   load();
+  if (!over_.empty()) return DatasetDomain{over_};
+  // An index range's usual plan: 4096 shards at most, as for synthetic.
+  if (over_range_ > 0)
+    return IndexDomain{over_range_, std::max<std::uint64_t>(1, (over_range_ + 4095) / 4096)};
   return IndexDomain{entries_.size(), 1};
 }
 
 std::string ExecJob::parameters() const {
   load();
+  if (task_per_shard()) {
+    std::string text =
+        "command=" + template_ +
+        (over_.empty() ? " over_range=" + std::to_string(over_range_) : " over=" + over_);
+    if (!options_.workdir.empty()) text += " workdir=" + options_.workdir;
+    return text;
+  }
   std::string all;
   for (const std::string& e : entries_) all += e + '\n';
   const std::string digest = digest_hex(all.data(), all.size());
@@ -94,6 +150,15 @@ std::string ExecJob::parameters() const {
   text += " entries=" + std::to_string(entries_.size()) + " digest=" + digest;
   if (!options_.workdir.empty()) text += " workdir=" + options_.workdir;
   return text;
+}
+
+std::string ExecJob::shard_command(const Shard& shard, int slot) const {
+  ShardStrings strings{over_, "", "", shard.begin, shard.end, shard.id};
+  if (const std::size_t colon = over_.rfind(":/"); colon != std::string::npos) {
+    strings.file = over_.substr(0, colon);
+    strings.dataset = over_.substr(colon + 1);
+  }
+  return expand_shard_template(template_, strings, shard.id + 1, slot);
 }
 
 std::string ExecJob::command(std::uint64_t item, int slot) const {

@@ -1,6 +1,5 @@
 #include "histogram.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -122,17 +121,15 @@ void HistogramPartial::add_block(const Block& block, const Binning& binning) {
   });
 }
 
-void HistogramJob::add_options(CLI::App& app) {
-  app.add_option("--input", input_,
-                 "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
-      ->required();
-  app.add_option("--bins", bins_, "Number of equal bins")
-      ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
-  app.add_option("--range", range_,
-                 "LO:HI, the range the bins cover (values outside count as "
-                 "underflow/overflow)")
-      ->required();
+void HistogramJob::add_options(Options& options) {
+  options.add("--input", input_, "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
+      .required();
+  options.add("--bins", bins_, "Number of equal bins").show_default().range(1, 1 << 24);
+  options
+      .add("--range", range_,
+           "LO:HI, the range the bins cover (values outside count as "
+           "underflow/overflow)")
+      .required();
 }
 
 std::string HistogramJob::parameters() const {

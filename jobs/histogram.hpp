@@ -53,7 +53,7 @@ class HistogramPartial : public Partial {
 
 class HistogramJob : public ReduceJob {
  public:
-  void add_options(CLI::App& app) override;
+  void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override;
   void prepare(const InputInfo& input) override { input_info_ = input; }

@@ -1,6 +1,5 @@
 #include "mandelbrot.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 
@@ -22,20 +21,18 @@ std::uint16_t MandelbrotView::pixel(std::uint64_t x, std::uint64_t y) const {
   return static_cast<std::uint16_t>(i);
 }
 
-void MandelbrotJob::add_options(CLI::App& app) {
-  app.add_option("--width", view_.width, "Image width, pixels")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--height", view_.height, "Image height, pixels (rows are the items)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--max-iter", view_.max_iter, "Iterations before a point counts as inside")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 65535u));
-  app.add_option("--x-min", view_.x_min, "Left edge of the region")->capture_default_str();
-  app.add_option("--x-max", view_.x_max, "Right edge")->capture_default_str();
-  app.add_option("--y-min", view_.y_min, "Bottom edge (row 0)")->capture_default_str();
-  app.add_option("--y-max", view_.y_max, "Top edge")->capture_default_str();
+void MandelbrotJob::add_options(Options& options) {
+  options.add("--width", view_.width, "Image width, pixels").show_default().positive();
+  options.add("--height", view_.height, "Image height, pixels (rows are the items)")
+      .show_default()
+      .positive();
+  options.add("--max-iter", view_.max_iter, "Iterations before a point counts as inside")
+      .show_default()
+      .range(1, 65535);
+  options.add("--x-min", view_.x_min, "Left edge of the region").show_default();
+  options.add("--x-max", view_.x_max, "Right edge").show_default();
+  options.add("--y-min", view_.y_min, "Bottom edge (row 0)").show_default();
+  options.add("--y-max", view_.y_max, "Top edge").show_default();
 }
 
 std::string MandelbrotJob::parameters() const {

@@ -23,7 +23,7 @@ struct MandelbrotView {
 
 class MandelbrotJob : public MapJob {
  public:
-  void add_options(CLI::App& app) override;
+  void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override;
   std::vector<OutputSpec> outputs() const override;

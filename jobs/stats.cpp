@@ -1,6 +1,5 @@
 #include "stats.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -100,10 +99,10 @@ void StatsPartial::add_block(const Block& block) {
   });
 }
 
-void StatsJob::add_options(CLI::App& app) {
-  app.add_option("--input", input_,
-                 "Dataset to summarise, FILE.h5:/path (1-D or 2-D, integer or float)")
-      ->required();
+void StatsJob::add_options(Options& options) {
+  options
+      .add("--input", input_, "Dataset to summarise, FILE.h5:/path (1-D or 2-D, integer or float)")
+      .required();
 }
 
 std::string StatsJob::parameters() const { return "input=" + input_; }

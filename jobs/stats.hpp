@@ -50,7 +50,7 @@ class StatsPartial : public Partial {
 
 class StatsJob : public ReduceJob {
  public:
-  void add_options(CLI::App& app) override;
+  void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override { return DatasetDomain{input_}; }
   void prepare(const InputInfo& input) override { input_info_ = input; }

@@ -1,6 +1,5 @@
 #include "synthetic.hpp"
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -101,21 +100,19 @@ double CostModel::cost_us(std::uint64_t item, std::uint64_t items) const {
   return mean_us;
 }
 
-void SyntheticJob::add_options(CLI::App& app) {
-  app.add_option("--items", items_, "Number of items")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--cost", cost_,
-                 "Cost per item: uniform, linear (rising), sorted-desc (exponential, largest "
-                 "first), bimodal (1 in 10 costs 10x), pareto:ALPHA (heavy tail)")
-      ->capture_default_str();
-  app.add_option("--mean-us", mean_us_, "Mean CPU time per item, microseconds")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--seed", seed_, "Seed of the checksum and of random costs")
-      ->capture_default_str();
-  app.add_option("--slow-rank", slow_ranks_,
-                 "R:FACTOR makes rank R's items FACTOR times slower (a slow node); repeatable");
+void SyntheticJob::add_options(Options& options) {
+  options.add("--items", items_, "Number of items").show_default().positive();
+  options
+      .add("--cost", cost_,
+           "Cost per item: uniform, linear (rising), sorted-desc (exponential, largest "
+           "first), bimodal (1 in 10 costs 10x), pareto:ALPHA (heavy tail)")
+      .show_default();
+  options.add("--mean-us", mean_us_, "Mean CPU time per item, microseconds")
+      .show_default()
+      .non_negative();
+  options.add("--seed", seed_, "Seed of the checksum and of random costs").show_default();
+  options.add("--slow-rank", slow_ranks_,
+              "R:FACTOR makes rank R's items FACTOR times slower (a slow node); repeatable");
 }
 
 std::string SyntheticJob::parameters() const {

@@ -33,7 +33,7 @@ std::uint64_t burn(std::uint64_t iterations, std::uint64_t state);
 
 class SyntheticJob : public ReduceJob {
  public:
-  void add_options(CLI::App& app) override;
+  void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override;
   void setup_rank(int rank, int ranks) override;

@@ -1,6 +1,5 @@
 #include "wordcount.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -140,13 +139,13 @@ std::unique_ptr<WordCounts> WordCounts::decode(Decoder& in) {
   return counts;
 }
 
-void WordcountJob::add_options(CLI::App& app) {
-  app.add_option("--input", inputs_,
-                 "Text files or directories (their files, recursively, in name order)")
-      ->required();
-  app.add_option("--top", top_, "How many of the most frequent words to print")
-      ->capture_default_str();
-  app.footer(
+void WordcountJob::add_options(Options& options) {
+  options
+      .add("--input", inputs_,
+           "Text files or directories (their files, recursively, in name order)")
+      .required();
+  options.add("--top", top_, "How many of the most frequent words to print").show_default();
+  options.footer(
       "Words are maximal runs of bytes other than ASCII whitespace (space, tab, CR, LF, VT, FF). "
       "Results: /words (strings) and /counts (uint64), by count descending, then word. Shards are "
       "byte ranges of the files (default 4 MiB); a shard counts the lines that start in it.");

@@ -53,7 +53,7 @@ class WordCounts : public Partial {
 
 class WordcountJob : public ReduceJob {
  public:
-  void add_options(CLI::App& app) override;
+  void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override;
   PartialPtr process(ShardContext& ctx) const override;

@@ -11,13 +11,10 @@
 #include <vector>
 
 #include "shardrun/element_type.hpp"
+#include "shardrun/options.hpp"
 #include "shardrun/partial.hpp"
 #include "shardrun/result_writer.hpp"
 #include "shardrun/shard.hpp"
-
-namespace CLI {
-class App;
-}
 
 namespace shardrun {
 
@@ -50,7 +47,7 @@ class Job {
   virtual ~Job() = default;
   virtual JobShape shape() const = 0;
   // Declares the job's options on its subcommand (`shardrun run NAME`).
-  virtual void add_options(CLI::App& app) = 0;
+  virtual void add_options(Options& options) = 0;
   // Canonical text of the job's parameters, recorded with its results.
   virtual std::string parameters() const = 0;
   // Where the items come from. Called after parsing; throws UsageError on bad options.
@@ -125,6 +122,13 @@ class TaskJob : public Job {
   JobShape shape() const final { return JobShape::tasks; }
   // The command of item `item` (0-based) when it runs in slot `slot` (1-based).
   virtual std::string command(std::uint64_t item, int slot) const = 0;
+  // One task per shard instead of one per item (`exec --over`): task k is
+  // shard k, whose command is shard_command(); command() is then unused.
+  virtual bool task_per_shard() const { return false; }
+  virtual std::string shard_command(const Shard& shard, int slot) const {
+    (void)slot;
+    return command(shard.begin, slot);
+  }
   virtual const TaskOptions& task_options() const = 0;
 };
 

@@ -19,7 +19,7 @@ namespace {
 
 constexpr const char* kFormat = "shardrun checkpoint";
 
-// The user block: "shardrun checkpoint 3 xxh3 <16 hex digits>\n", then zeros,
+// The user block: "shardrun checkpoint 4 xxh3 <16 hex digits>\n", then zeros,
 // the checksum being of every byte after the block.
 constexpr std::size_t kUserBlock = 512;
 
@@ -72,6 +72,8 @@ std::vector<T> read_vector(const h5::File& file, const std::string& name) {
 const std::vector<h5::Field<Fingerprint>>& fingerprint_fields() {
   static const std::vector<h5::Field<Fingerprint>> fields = {
       {"job", &Fingerprint::job},
+      {"job_revision", &Fingerprint::job_revision},
+      {"tasks", &Fingerprint::tasks},
       {"parameters", &Fingerprint::parameters},
       {"input", &Fingerprint::input},
       {"input_type", &Fingerprint::input_type},

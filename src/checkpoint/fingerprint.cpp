@@ -28,11 +28,12 @@ std::uint64_t sample(const io::DatasetReader& input) {
 
 }  // namespace
 
-Fingerprint Fingerprint::of(const std::string& job, const std::string& parameters,
-                            const io::DatasetReader* input, const core::ShardPlan& plan,
-                            const core::PlanRequest& request) {
+Fingerprint Fingerprint::of(const std::string& job, const std::string& job_revision,
+                            const std::string& parameters, const io::DatasetReader* input,
+                            const core::ShardPlan& plan, const core::PlanRequest& request) {
   Fingerprint f;
   f.job = job;
+  f.job_revision = job_revision;
   f.parameters = parameters;
   f.shards = plan.count();
   f.items = plan.items();
@@ -65,6 +66,8 @@ std::string describe_difference(const Fingerprint& saved, const Fingerprint& now
   };
   for (const std::string& d :
        {differs("another job", saved.job, now.job),
+        differs("another revision of the job (its results or partials changed)", saved.job_revision,
+                now.job_revision),
         differs("other parameters", saved.parameters, now.parameters),
         differs("another input", saved.input, now.input),
         differs("the input's type changed", saved.input_type, now.input_type),

@@ -108,7 +108,8 @@ class InspectCommand : public Command {
     for (std::uint8_t d : state.done) done += d != 0;
     std::printf("checkpoint  %s (format %llu)\n", path_.c_str(),
                 static_cast<unsigned long long>(CheckpointState::kFormatVersion));
-    std::printf("job         %s  %s\n", f.job.c_str(), f.parameters.c_str());
+    std::printf("job         %s (%s)  %s\n", f.job.c_str(), f.job_revision.c_str(),
+                f.parameters.c_str());
     if (!f.input.empty())
       std::printf("input       %s  %s [%s], %llu bytes, sample %016llx\n", f.input.c_str(),
                   f.input_type.c_str(), f.input_shape.c_str(),
@@ -120,7 +121,7 @@ class InspectCommand : public Command {
     std::printf("progress    %llu/%llu shards done (%.1f%%)\n",
                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(f.shards),
                 f.shards ? 100.0 * static_cast<double>(done) / static_cast<double>(f.shards) : 0.0);
-    if (farm) std::printf("%s", shapes::farm_report(records, f.items).c_str());
+    if (farm) std::printf("%s", shapes::farm_report(records, f.tasks).c_str());
     std::printf("status      %s%s\n", status.c_str(),
                 holder ? (" (pid " + std::to_string(holder) + ")").c_str() : "");
     if (state.complete && !state.result_path.empty())

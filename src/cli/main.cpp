@@ -7,6 +7,7 @@
 
 #include "base/exit_status.hpp"
 #include "cli/commands.hpp"
+#include "cli/plugins.hpp"
 #include "h5/h5_error.hpp"
 #include "jobs/builtin.hpp"
 #include "mpi/comm.hpp"
@@ -26,7 +27,18 @@ bool first_rank() {
 
 int main(int argc, char** argv) {
   using namespace shardrun;
-  const Registry registry = jobs::builtin_registry();
+  Registry registry = jobs::builtin_registry();
+  // Plugins first: their jobs become subcommands of `run`.
+  try {
+    std::vector<std::string> warnings;
+    const char* path = std::getenv("SHARDRUN_PLUGIN_PATH");
+    cli::load_plugins(registry, cli::plugin_arguments(argc, argv), path ? path : "", warnings);
+    for (const std::string& warning : warnings)
+      if (first_rank()) std::fprintf(stderr, "shardrun: warning: %s\n", warning.c_str());
+  } catch (const UsageError& e) {
+    if (first_rank()) std::fprintf(stderr, "shardrun: error: %s\n", e.what());
+    return kExitUsageError;
+  }
   CLI::App app(
       "shardrun: split a dataset, a task list or an index range into shards, run them on "
       "MPI ranks with oneTBB threads, and combine the results deterministically.",
@@ -40,16 +52,25 @@ int main(int argc, char** argv) {
       "  mpirun -n 4 shardrun run stats --input data.h5:/x --output s.h5 --checkpoint s.ckpt.h5\n"
       "  shardrun inspect s.ckpt.h5\n"
       "  shardrun jobs\n"
+      "  mpirun -n 4 shardrun run --plugin ./librms.so rms --input data.h5:/x --output rms.h5\n"
       "Without mpirun, shardrun runs as a single rank. Exit status: 0 done, 1 runtime error,\n"
       "2 usage error, 75 stopped by a signal with a checkpoint saved (run it again to resume).\n"
       "`shardrun COMMAND --help` explains each command.");
   app.require_subcommand(1);
+  app.fallthrough();  // --plugin after a job's name is `run`'s option
   app.set_version_flag("--version", std::string("shardrun ") + SHARDRUN_VERSION);
   std::vector<std::unique_ptr<cli::Command>> commands;
   commands.push_back(cli::setup_run(app, registry));
   commands.push_back(cli::setup_gen(app));
   commands.push_back(cli::setup_inspect(app, registry));
   commands.push_back(cli::setup_jobs(app, registry));
+  // Loaded above already; declared where it may stand, so that parsing and --help know it.
+  std::vector<std::string> plugins;
+  for (CLI::App* where :
+       {&app, app.get_subcommand("run"), app.get_subcommand("jobs"), app.get_subcommand("inspect")})
+    where->add_option("--plugin", plugins,
+                      "A shared library of jobs to load (repeatable); every .so in the "
+                      "directories of $SHARDRUN_PLUGIN_PATH (colon-separated) is loaded too");
 
   // CLI11 would only say "a subcommand is required"; name the job instead.
   if (argc > 2 && std::string(argv[1]) == "run" && argv[2][0] != '-' && !registry.find(argv[2])) {

@@ -1,6 +1,7 @@
 // `shardrun run JOB [options]`: run one job over its shards on every rank.
 #include <map>
 
+#include "api/options_handle.hpp"
 #include "balance/make_source.hpp"
 #include "cli/commands.hpp"
 #include "run/run_job.hpp"
@@ -15,15 +16,18 @@ class RunCommand : public Command {
     for (const JobInfo& info : registry.jobs()) {
       CLI::App* sub = app->add_subcommand(info.name, info.summary);
       std::unique_ptr<Job> job = info.make();
-      job->add_options(*sub);
+      Options options(options_handle(*sub));
+      job->add_options(options);
       add_run_options(*sub);
-      jobs_.emplace(info.name, Entry{sub, std::move(job)});
+      jobs_.emplace(info.name, Entry{sub, std::move(job), revision_text(info), info.origin});
     }
   }
 
   int run() override {
     for (auto& [name, entry] : jobs_) {
       if (!entry.app->parsed()) continue;
+      options_.job_revision = entry.revision;
+      options_.job_origin = entry.origin;
       return run::run_job(name, *entry.job, options_, mpi::Comm());
     }
     return kExitUsageError;  // unreachable: CLI11 requires a job
@@ -88,6 +92,8 @@ class RunCommand : public Command {
   struct Entry {
     CLI::App* app;
     std::unique_ptr<Job> job;
+    std::string revision;
+    std::string origin;
   };
   std::map<std::string, Entry> jobs_;
   run::RunOptions options_;

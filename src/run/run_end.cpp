@@ -18,7 +18,8 @@ namespace {
 
 // Collective: every rank's figures into rank 0's record.
 RunRecord gather_record(const std::string& name, const Job& job, const RunSetup& setup,
-                        const mpi::Comm& comm, const Execution& run, double started) {
+                        const RunOptions& options, const mpi::Comm& comm, const Execution& run,
+                        double started) {
   RunRecord record;
   record.rank_shards = comm.gather(run.stats.shards);
   record.rank_busy_s = comm.gather(run.stats.busy_s);
@@ -32,6 +33,8 @@ RunRecord gather_record(const std::string& name, const Job& job, const RunSetup&
   if (comm.rank() != 0) return record;
   const core::ShardPlan& plan = *setup.plan;
   record.job = name;
+  record.job_revision = options.job_revision;
+  record.job_origin = options.job_origin;
   record.parameters = job.parameters();
   record.input = setup.input;
   record.balance = setup.balance;
@@ -118,7 +121,7 @@ int end_run(const std::string& name, const Job& job, RunSetup& setup, io::Result
   };
 
   if (int status = settle(comm, base::attempt([&] { ledger.finish(); }))) return status;
-  RunRecord record = gather_record(name, job, setup, comm, run, times.started);
+  RunRecord record = gather_record(name, job, setup, options, comm, run, times.started);
   const bool all_done =
       comm.max(root && ledger.done_count() == setup.plan->count() ? 1.0 : 0.0) > 0;
   if (stopped && !all_done && !halted) {

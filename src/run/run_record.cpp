@@ -14,6 +14,8 @@ namespace shardrun::run {
 void write_run_record(h5::File& file, const RunRecord& r) {
   static const std::vector<h5::Field<RunRecord>> fields = {
       {"job", &RunRecord::job},
+      {"job_revision", &RunRecord::job_revision},
+      {"job_origin", &RunRecord::job_origin},
       {"parameters", &RunRecord::parameters},
       {"input", &RunRecord::input},
       {"balance", &RunRecord::balance},

@@ -11,6 +11,8 @@ namespace shardrun::run {
 
 struct RunRecord {
   std::string job;
+  std::string job_revision;  // RunOptions::job_revision
+  std::string job_origin;    // "built in", or the plugin file
   std::string parameters;
   std::string input;  // "FILE.h5:/path", or empty for index domains
   std::string balance;

@@ -96,8 +96,10 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
   run.host = base::host_name();
   if (const char* id = std::getenv("SLURM_JOB_ID")) run.slurm_job_id = id;
   run.run_id = setup.run_id;
-  const auto now = checkpoint::Fingerprint::of(name, job.parameters(), setup.reader.get(),
-                                               *setup.plan, options.plan);
+  auto now = checkpoint::Fingerprint::of(name, options.job_revision, job.parameters(),
+                                         setup.reader.get(), *setup.plan, options.plan);
+  if (const auto* farm = dynamic_cast<const TaskJob*>(&job))
+    now.tasks = farm->task_per_shard() ? setup.plan->count() : setup.plan->items();
   setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(options.checkpoint,
                                                                      options.restart, now, run);
   // What finished since the last save is in the shape's journals: take it

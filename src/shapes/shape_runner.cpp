@@ -12,7 +12,7 @@ std::unique_ptr<ShapeRunner> make_shape_runner(Job& job, const core::ShardPlan& 
     return std::make_unique<ReduceRunner>(*reduce, plan.count());
   if (auto* map = dynamic_cast<MapJob*>(&job)) return std::make_unique<MapRunner>(*map);
   if (auto* tasks = dynamic_cast<TaskJob*>(&job))
-    return std::make_unique<TaskRunner>(*tasks, plan.items(), rank);
+    return std::make_unique<TaskRunner>(*tasks, plan, rank);
   throw UsageError("job is neither a reduce, a map nor a task job");
 }
 

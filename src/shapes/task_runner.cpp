@@ -33,10 +33,11 @@ void TaskRunner::wait_for_stop() const {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
-TaskRunner::TaskRunner(TaskJob& job, std::uint64_t tasks, int rank)
+TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
     : job_(job),
+      per_shard_(job.task_per_shard()),
       options_(job.task_options()),
-      tasks_(tasks),
+      tasks_(per_shard_ ? plan.count() : plan.items()),
       rank_(rank),
       host_(base::host_name()),
       base_env_(task_base_environment()) {
@@ -49,8 +50,12 @@ TaskRunner::TaskRunner(TaskJob& job, std::uint64_t tasks, int rank)
   if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
 }
 
-CommandSpec TaskRunner::spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
-                                 std::vector<std::string>& env) const {
+std::pair<std::uint64_t, std::uint64_t> TaskRunner::tasks_of(const Shard& shard) const {
+  return per_shard_ ? std::pair{shard.id, shard.id + 1} : std::pair{shard.begin, shard.end};
+}
+
+CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slot,
+                                 std::uint32_t attempt, std::vector<std::string>& env) const {
   const std::string task = std::to_string(item + 1);
   env = base_env_;
   env.push_back("SHARDRUN_TASK=" + task);
@@ -58,7 +63,7 @@ CommandSpec TaskRunner::spec_for(std::uint64_t item, int slot, std::uint32_t att
   env.push_back("SHARDRUN_SLOT=" + std::to_string(slot));
   env.push_back("SHARDRUN_ATTEMPT=" + std::to_string(attempt));
   CommandSpec spec;
-  spec.command = job_.command(item, slot);
+  spec.command = per_shard_ ? job_.shard_command(shard, slot) : job_.command(item, slot);
   spec.env = &env;
   spec.workdir = options_.workdir;
   if (!options_.logdir.empty()) {
@@ -80,7 +85,8 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
   } release{this, slot};
   std::vector<std::string> env;
   const Shard& shard = context.shard();
-  for (std::uint64_t item = shard.begin; item < shard.end && !out->interrupted; ++item) {
+  const auto [first, last] = tasks_of(shard);
+  for (std::uint64_t item = first; item < last && !out->interrupted; ++item) {
     const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
     // Skipped: done before, or the farm is halting (an item without a record
     // counts as not run, and a resume runs it).
@@ -95,7 +101,7 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
         break;
       }
       const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
-      const CommandSpec spec = spec_for(item, slot, attempt, env);
+      const CommandSpec spec = spec_for(shard, item, slot, attempt, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();
       // (A timeout's own SIGTERM is not the scheduler's.)
@@ -167,8 +173,8 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
         std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
   }
   for (std::uint64_t id = 0; id < plan.count(); ++id) {
-    const Shard shard = plan.shard(id);
-    for (std::uint64_t item = shard.begin; item < shard.end && done[id]; ++item)
+    const auto [first, last] = tasks_of(plan.shard(id));
+    for (std::uint64_t item = first; item < last && done[id]; ++item)
       if (tasks[item] != std::byte{kSkipTask}) done[id] = 0;
   }
   return tasks;

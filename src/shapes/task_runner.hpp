@@ -18,8 +18,9 @@ namespace shardrun::shapes {
 
 class TaskRunner : public ShapeRunner {
  public:
-  // Throws UsageError when --joblog cannot be written.
-  TaskRunner(TaskJob& job, std::uint64_t tasks, int rank);
+  // Tasks: the plan's items, or its shards when the job runs one task per
+  // shard. Throws UsageError when --joblog cannot be written.
+  TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank);
 
   int threads(int chosen) const override { return options_.slots > 0 ? options_.slots : chosen; }
   bool threads_want_cores() const override { return false; }
@@ -42,7 +43,9 @@ class TaskRunner : public ShapeRunner {
   void open_journal(const std::string& prefix, int run, int rank) override;
 
  private:
-  CommandSpec spec_for(std::uint64_t item, int slot, std::uint32_t attempt,
+  // Task indices (0-based) of a shard: its items, or the shard itself.
+  std::pair<std::uint64_t, std::uint64_t> tasks_of(const Shard& shard) const;
+  CommandSpec spec_for(const Shard& shard, std::uint64_t task, int slot, std::uint32_t attempt,
                        std::vector<std::string>& env) const;
   void write_joblog(const std::vector<TaskRecord>& sorted) const;
   void wait_for_stop() const;
@@ -50,6 +53,7 @@ class TaskRunner : public ShapeRunner {
   void release_slot(int slot);
 
   TaskJob& job_;
+  bool per_shard_;
   TaskOptions options_;
   std::uint64_t tasks_;
   int rank_;

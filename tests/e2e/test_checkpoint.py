@@ -529,21 +529,23 @@ class Refusals(Base):
     def test_older_format_is_refused_with_the_way_out(self):
         ckpt = self.stopped_checkpoint("v1.ckpt.h5")
         with open(ckpt, "rb") as f:
-            self.assertTrue(f.read(512).startswith(b"shardrun checkpoint 3 xxh3 "))
+            self.assertTrue(f.read(512).startswith(b"shardrun checkpoint 4 xxh3 "))
         with h5py.File(ckpt, "r") as f:  # h5py reads past the checksum block
-            self.assertEqual(f.attrs["format_version"], 3)
+            self.assertEqual(f.attrs["format_version"], 4)
             self.assertIn("shape_state", f)
+            self.assertEqual(f["fingerprint"].attrs["job_revision"], "r1")
         # What shardrun before format 3 wrote: no checksum block at the start.
         old = self.path("v2.ckpt.h5")
         with h5py.File(old, "w") as f:
             f.attrs["format"] = "shardrun checkpoint"
             f.attrs["format_version"] = np.uint64(2)
         self.refused(self.ARGS + ["--output", self.path("x.h5")], old, "not a shardrun checkpoint "
-                     "of format 3", "an older shardrun's", "--restart")
-        with open(ckpt, "r+b") as f:  # a later format, say
-            f.write(b"shardrun checkpoint 4")
-        self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt, "format version 4",
-                     "reads version 3 only", "--restart")
+                     "of format 4", "an older shardrun's", "--restart")
+        for version in (b"3", b"5"):  # format 3 had no job revision; 5: a later shardrun's
+            with open(ckpt, "r+b") as f:
+                f.write(b"shardrun checkpoint " + version)
+            self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt,
+                         "format version " + version.decode(), "reads version 4 only", "--restart")
         self.run_ok(2, self.ARGS + ["--output", self.path("x.h5"), "--checkpoint", ckpt, "--restart"])
 
     def test_complete_checkpoint_does_nothing_unless_restart(self):

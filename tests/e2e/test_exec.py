@@ -18,6 +18,7 @@ import time
 import unittest
 
 import h5py
+import numpy as np
 
 from test_checkpoint import (ENV, SHARDRUN, alive, kill_job, mpirun, session_processes, wait_for_ranks,
                              wait_until)
@@ -45,6 +46,11 @@ class FarmBase(unittest.TestCase):
                            text=True, env=ENV, timeout=timeout, cwd=self.dir)
         self.assertEqual(r.returncode, expect, f"{args}\n{r.stdout}\n{r.stderr}")
         return r
+
+    def start(self, ranks, args):
+        return subprocess.Popen(mpirun(ranks, ["run", "exec", "-q"] + args), cwd=self.dir,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=ENV, start_new_session=True)
 
     def records(self, file):
         """The /tasks records as a list of dicts, in file order."""
@@ -267,7 +273,8 @@ class Farm(FarmBase):
             (["--tasks", "empty.txt"], "--tasks: empty.txt has no entries"),
             (["--tasks", self.dir], "is a directory"),
             (["--command", "echo {}"], "--args"),
-            ([], "give --tasks FILE, or --command TEMPLATE with --args FILE"),
+            ([], "give --tasks FILE, --command TEMPLATE with --args FILE, or --command TEMPLATE "
+                 "with --over FILE.h5:/path or --over-range N"),
             (["--tasks", "empty.txt", "--logdir", "file/logs"], "--tasks"),
         ]:
             r = self.farm(2, args + ["--output", "f.h5"], expect=2)
@@ -289,11 +296,6 @@ class FarmResume(FarmBase):
                            text=True, env=ENV)
         self.assertEqual(r.returncode, 0, r.stderr)
         return list(csv.DictReader(r.stdout.splitlines(), delimiter="\t"))
-
-    def start(self, ranks, args):
-        return subprocess.Popen(mpirun(ranks, ["run", "exec", "-q"] + args), cwd=self.dir,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=ENV, start_new_session=True)
 
     def check_exactly_once(self, snapshots, tasks=120):
         rows, attrs = self.records(self.path("f.h5"))
@@ -528,3 +530,97 @@ class FarmResume(FarmBase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Over(FarmBase):
+    """exec --over: one task per shard of a dataset's (or a range's) shard plan."""
+
+    def dataset(self, rows=1000):
+        path = self.path("d.h5")
+        with h5py.File(path, "w") as f:
+            f["x"] = np.arange(rows, dtype=np.float64)
+        return path
+
+    def covered(self, rows):
+        """Rows each task saw, from the files its command wrote."""
+        seen = []
+        for name in glob.glob(self.path("seen/*")):
+            with open(name) as f:
+                for line in f.read().split():
+                    begin, end = map(int, line.split(":"))
+                    seen.extend(range(begin, end))
+        return sorted(seen)
+
+    def test_every_row_is_covered_exactly_once(self):
+        data = self.dataset(1000)
+        os.mkdir(self.path("seen"))
+        command = "echo {rows} >> seen/{shard}; test {begin} -lt {end}; echo {file} {dataset} {input} {#}"
+        for ranks, plan in ((1, ["--shards", "7"]), (3, ["--shard-rows", "90"]), (2, [])):
+            shutil.rmtree(self.path("seen"))
+            os.mkdir(self.path("seen"))
+            self.farm(ranks, ["--over", data + ":/x", "--command", command, "--output", "f.h5",
+                              "--logdir", "logs"] + plan)
+            self.assertEqual(self.covered(1000), list(range(1000)))
+            rows, attrs = self.records(self.path("f.h5"))
+            shards = len(glob.glob(self.path("seen/*")))
+            self.assertEqual((attrs["succeeded"], attrs["failed"], attrs["tasks"]),
+                             (shards, 0, shards))
+            if plan == ["--shards", "7"]:
+                self.assertEqual(shards, 7)
+            if plan == ["--shard-rows", "90"]:
+                self.assertEqual(shards, 12)  # ceil(1000 / 90)
+        with open(self.path("logs/1.out")) as f:
+            self.assertEqual(f.read().split(), [data, "/x", data + ":/x", "1"])
+
+    def test_over_range_and_retries(self):
+        os.mkdir(self.path("seen"))
+        # Shard 2 fails on its first attempt only.
+        command = ("echo {rows} >> seen/{shard}; "
+                   "if [ {shard} = 2 ] && [ ! -e once ]; then touch once; exit 1; fi")
+        self.farm(2, ["--over-range", "50", "--shards", "5", "--command", command,
+                      "--retries", "1", "--output", "f.h5"])
+        rows, attrs = self.records(self.path("f.h5"))
+        self.assertEqual((attrs["succeeded"], attrs["failed"]), (5, 0))
+        self.assertEqual([(r["task"], r["attempt"], r["exit_code"]) for r in rows if r["task"] == 3],
+                         [(3, 1, 1), (3, 2, 0)])
+        with open(self.path("seen/2")) as f:
+            self.assertEqual(f.read().split(), ["20:30", "20:30"])  # twice: the retry
+        self.assertEqual(sorted(set(self.covered(50))), list(range(50)))
+
+    def test_kill_9_and_resume_cover_every_row(self):
+        data = self.dataset(4000)
+        os.mkdir(self.path("seen"))
+        args = ["--over", data + ":/x", "--shards", "80", "--command",
+                "sleep 0.05; echo {rows} >> seen/{shard}", "--output", "f.h5",
+                "--checkpoint", "c.h5", "--checkpoint-every", "0.1", "--slots", "1"]
+        proc = self.start(2, args)
+        wait_for_ranks(proc, 2)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.path("c.h5")), 60))
+        kill_job(proc)
+        self.farm(3, args)
+        rows, attrs = self.records(self.path("f.h5"))
+        self.assertEqual((attrs["succeeded"], attrs["tasks"]), (80, 80))
+        # Each shard's rows once, but for a task running at the kill.
+        seen = self.covered(4000)
+        self.assertEqual(sorted(set(seen)), list(range(4000)))
+        self.assertLessEqual(len(seen) - 4000, 2 * 50)  # at most 2 ranks x 1 slot rerun
+        shown = subprocess.run([SHARDRUN, "inspect", self.path("c.h5")], capture_output=True,
+                               text=True, env=ENV).stdout
+        self.assertIn("tasks       80: 80 succeeded, 0 failed, 0 not run", shown)
+
+    def test_bad_over_arguments_are_refused(self):
+        data = self.dataset(10)
+        tasks = self.write("t.txt", ["true"])
+        for args, words in [
+            (["--over", data + ":/x", "--command", "echo hi"], "every task would run the same"),
+            (["--over", data + ":/nope", "--command", "echo {rows}"], "/nope"),
+            (["--over", "nofile.h5:/x", "--command", "echo {rows}"], "nofile.h5"),
+            (["--over", data, "--command", "echo {rows}"], "is not FILE.h5:/path"),
+            (["--over", data + ":/x", "--tasks", tasks], "excludes"),
+            (["--over-range", "10", "--command", "echo {file} {rows}"], "{file} needs --over"),
+            (["--over", data + ":/x"], "needs --command"),
+            (["--command", "echo {}"], "--command needs --args"),
+        ]:
+            r = self.farm(1, args + ["--output", "f.h5"], expect=2)
+            self.assertIn(words, r.stderr, args)
+            self.assertFalse(os.path.exists(self.path("f.h5")))

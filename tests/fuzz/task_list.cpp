@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
+#include "api/options_handle.hpp"
 #include "fuzz_common.hpp"
 #include "jobs/command_template.hpp"
 #include "jobs/exec.hpp"
@@ -49,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   jobs::ExecJob job;
   CLI::App app;
-  job.add_options(app);
+  Options options(options_handle(app));
+  job.add_options(options);
   std::vector<std::string> args;  // CLI11 takes them last first
   if (tasks) {
     args = {path, "--tasks"};

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "api/options_handle.hpp"
 #include "h5/h5_dataset.hpp"
 #include "jobs/builtin.hpp"
 #include "mpi/comm.hpp"
@@ -39,7 +40,7 @@ class CoverageJob : public ReduceJob {
  public:
   CoverageJob(std::uint64_t items, std::uint64_t fail_shard = UINT64_MAX)
       : items_(items), fail_shard_(fail_shard) {}
-  void add_options(CLI::App&) override {}
+  void add_options(Options&) override {}
   std::string parameters() const override { return "items=" + std::to_string(items_); }
   DomainSpec domain() const override { return IndexDomain{items_, 1}; }
   PartialPtr process(ShardContext& ctx) const override {
@@ -98,7 +99,8 @@ class Engine : public ::testing::Test {
   static std::unique_ptr<Job> make_job(const std::string& name, std::vector<std::string> args) {
     std::unique_ptr<Job> job = jobs::builtin_registry().find(name)->make();
     CLI::App app;
-    job->add_options(app);
+    Options options(options_handle(app));
+    job->add_options(options);
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     app.parse(args);
     return job;
