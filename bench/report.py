@@ -44,7 +44,7 @@ STUDIES = {
                   "wordcount vs MR-MPI"),
 }
 # Each study's own report, in the order of the summary.
-REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "wordcount"]
+REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "wordcount", "sdk"]
 
 
 def read_rows(path, keep):

@@ -149,6 +149,30 @@ class Results(Base):
             self.assertGreaterEqual(len(f["runs"]), 2)  # the killed run and the resume
 
 
+    def test_the_example_map_job_killed_and_resumed_writes_every_row_once(self):
+        data = self.path("big.h5")
+        self.run_cmd(mpirun(2, ["gen", "--output", data + ":/x", "--rows", "30000000", "--dist",
+                                "normal", "--seed", "9"]))
+        args = ["run", "--plugin", MYJOB, "scale", "--input", data + ":/x", "--a", "3", "--b",
+                "0.5", "--threads", "1", "--shards", "300", "-q"]
+        out, ckpt = self.path("big-s.h5"), self.path("big-s.ckpt.h5")
+        proc = subprocess.Popen(mpirun(2, args + ["--output", out, "--checkpoint", ckpt,
+                                                  "--checkpoint-every", "0.1"]),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                                start_new_session=True)
+        wait_for_ranks(proc, 2)
+        self.assertTrue(wait_until(lambda: os.path.exists(ckpt) or proc.poll() is not None, 60))
+        self.assertIsNone(proc.poll(), "finished before the kill: make the input larger")
+        kill_job(proc)
+        self.run_cmd(mpirun(3, args + ["--output", out, "--checkpoint", ckpt]))
+        with h5py.File(data, "r") as f:
+            x = f["x"][()]
+        with h5py.File(out, "r") as f:
+            self.assertTrue(np.array_equal(f["scaled"][()], 3 * x + 0.5))
+        with h5py.File(ckpt, "r") as f:
+            self.assertGreaterEqual(len(f["runs"]), 2)
+
+
 class BadPlugins(Base):
     def refused(self, plugin_path, *words, ranks=1):
         out = self.path("never.h5")
