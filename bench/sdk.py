@@ -14,7 +14,7 @@ over     1,000 shards of a dataset, each one task running a trivial command
          D.h5:/x --shards 1000` (2 ranks x 1 slot) against GNU parallel running
          the same 1,000 commands two at a time (`parallel -j2`, the ranges
          precomputed in a file). Whole-command wall time.
-Tools alternate within each repetition; medians are reported.
+The stats runs alternate their order and come before the farms; medians are reported.
 """
 import datetime
 import os
@@ -59,7 +59,7 @@ def main():
     for tool in ("parallel", "mpirun", "cmake"):
         if not shutil.which(tool):
             sys.exit(f"sdk bench: {tool} not found")
-    reps = args.reps or (1 if args.quick else 5)
+    reps = args.reps or (1 if args.quick else 7)
     rows = 20_000_000 if args.quick else 200_000_000  # 0.16 GB / 1.6 GB of float64
     results = benchlib.results_dir(args.quick)
     work = tempfile.mkdtemp(prefix="shardrun-bench-sdk-")
@@ -77,18 +77,31 @@ def main():
     timed([shardrun, "gen", "--output", over_data + ":/x", "--rows", str(over_rows)])
 
     rows_out, samples = [], {}
-    for rep in range(reps):
-        for tool, job in (("builtin", "stats"), ("plugin", "pstats")):
-            out = os.path.join(work, f"{tool}.h5")
-            seconds = timed(["mpirun", "-n", "2", shardrun, "run", "--plugin", plugin, job,
-                             "--input", data + ":/x", "--output", out, "--quiet"])
-            with h5py.File(out, "r") as f:
-                gbps = rows * 8 / f["run"].attrs["makespan_s"] / 1e9
-                mean = f["mean"][()].tobytes()
+
+    def stats_run(tool, record):
+        job = "stats" if tool == "builtin" else "pstats"
+        out = os.path.join(work, f"{tool}.h5")
+        seconds = timed(["mpirun", "-n", "2", shardrun, "run", "--plugin", plugin, job,
+                         "--input", data + ":/x", "--output", out, "--quiet"])
+        with h5py.File(out, "r") as f:
+            gbps = rows * 8 / f["run"].attrs["makespan_s"] / 1e9
+            mean = f["mean"][()].tobytes()
+        if record:
             samples.setdefault(("plugin", tool, "GB/s"), []).append(gbps)
             samples.setdefault(("plugin", tool, "s"), []).append(seconds)
             samples.setdefault(("plugin", "means"), set()).add(mean)
             rows_out.append(["plugin", tool, rep, f"{seconds:.4f}", f"{gbps:.3f}"])
+
+    # The two stats runs first, apart from the farms (a run right after 1,000
+    # short processes came out up to 3x slower here), in alternating order,
+    # after one warm-up run of each.
+    rep = -1
+    for tool in ("builtin", "plugin"):
+        stats_run(tool, record=False)
+    for rep in range(reps):
+        for tool in (("builtin", "plugin") if rep % 2 == 0 else ("plugin", "builtin")):
+            stats_run(tool, record=True)
+    for rep in range(reps):
         for tool in ("shardrun", "parallel"):
             if tool == "shardrun":
                 cmd = ["mpirun", "-n", "2", shardrun, "run", "exec", "--over", over_data + ":/x",
