@@ -69,11 +69,15 @@ void load_one(Registry& registry, const std::string& file) {
   }
 }
 
-std::vector<std::string> plugins_in(const std::string& dir) {
+// The *.so files of dir, in name order; a directory that cannot be listed
+// (no permission) is a warning like a missing one.
+std::vector<std::string> plugins_in(const std::string& dir, std::vector<std::string>& warnings) {
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".so" && entry.is_regular_file())
-      files.push_back(entry.path().string());
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".so" && it->is_regular_file(ec))
+      files.push_back(it->path().string());
+  if (ec) warnings.push_back("SHARDRUN_PLUGIN_PATH: cannot list " + dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -105,7 +109,7 @@ void load_plugins(Registry& registry, const std::vector<std::string>& files,
       warnings.push_back("SHARDRUN_PLUGIN_PATH: " + dir + " is not a directory; skipped");
       continue;
     }
-    for (std::string& file : plugins_in(dir)) all.push_back(std::move(file));
+    for (std::string& file : plugins_in(dir, warnings)) all.push_back(std::move(file));
   }
   std::set<std::string> loaded;
   for (const std::string& file : all) {

@@ -51,6 +51,12 @@ class Base(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def start(self, ranks, args):
+        """The job in a session of its own, for signals and kill -9."""
+        return subprocess.Popen(mpirun(ranks, args), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=ENV,
+                                start_new_session=True)
+
     def run_cmd(self, cmd, expect=0, env=ENV):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
         self.assertEqual(r.returncode, expect, r.stdout + r.stderr)
@@ -144,10 +150,8 @@ class Results(Base):
         args = ["run", "--plugin", job, "testjob", "--items", "20000", "--ms-per-shard", "4",
                 "--threads", "1", "-q"]
         out, ckpt = self.path("k.h5"), self.path("k.ckpt.h5")
-        proc = subprocess.Popen(mpirun(2, args + ["--output", out, "--checkpoint", ckpt,
-                                                  "--checkpoint-every", "0.1"]),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                                start_new_session=True)
+        proc = self.start(2, args + ["--output", out, "--checkpoint", ckpt,
+                                     "--checkpoint-every", "0.1"])
         wait_for_ranks(proc, 2)
         self.assertTrue(wait_until(lambda: os.path.exists(ckpt), 60))
         kill_job(proc)
@@ -162,19 +166,18 @@ class Results(Base):
 
     def test_the_example_map_job_killed_and_resumed_writes_every_row_once(self):
         data = self.path("big.h5")
-        self.run_cmd(mpirun(2, ["gen", "--output", data + ":/x", "--rows", "30000000", "--dist",
+        self.run_cmd(mpirun(2, ["gen", "--output", data + ":/x", "--rows", "60000000", "--dist",
                                 "normal", "--seed", "9"]))
         args = ["run", "--plugin", MYJOB, "scale", "--input", data + ":/x", "--a", "3", "--b",
                 "0.5", "--threads", "1", "--shards", "300", "-q"]
         out, ckpt = self.path("big-s.h5"), self.path("big-s.ckpt.h5")
-        proc = subprocess.Popen(mpirun(2, args + ["--output", out, "--checkpoint", ckpt,
-                                                  "--checkpoint-every", "0.1"]),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                                start_new_session=True)
+        proc = self.start(2, args + ["--output", out, "--checkpoint", ckpt,
+                                     "--checkpoint-every", "0.1"])
         wait_for_ranks(proc, 2)
         self.assertTrue(wait_until(lambda: os.path.exists(ckpt) or proc.poll() is not None, 60))
         self.assertIsNone(proc.poll(), "finished before the kill: make the input larger")
         kill_job(proc)
+        self.assertFalse(os.path.exists(out), "the run had finished before the kill")
         self.run_cmd(mpirun(3, args + ["--output", out, "--checkpoint", ckpt]))
         with h5py.File(data, "r") as f:
             x = f["x"][()]
@@ -239,10 +242,8 @@ class Revision(Base):
     def test_a_checkpoint_of_another_revision_is_refused(self):
         args = ["testjob", "--items", "20000", "--ms-per-shard", "5", "--threads", "1", "-q"]
         out, ckpt = self.path("rev.h5"), self.path("rev.ckpt.h5")
-        proc = subprocess.Popen(mpirun(2, ["run", "--plugin", plugin("testjob_r1")] + args +
-                                       ["--output", out, "--checkpoint", ckpt]),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                                start_new_session=True)
+        proc = self.start(2, ["run", "--plugin", plugin("testjob_r1")] + args +
+                          ["--output", out, "--checkpoint", ckpt])
         wait_for_ranks(proc, 2)
         proc.send_signal(signal.SIGUSR1)
         _, stderr = proc.communicate(timeout=60)
