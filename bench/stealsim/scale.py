@@ -75,6 +75,12 @@ def configs(ranks):
             for p in [x for x in ranks if x <= 10_000]:
                 out.append(dict(group="seeds", plan="dataset", cost="pareto:1.5", net="fabric", ranks=p,
                                 protocol=proto, extra=["--seed", str(seed)], variant=f"seed {seed}"))
+    # execution.cpp's 200 ms counter ticks (outside the patch): 2 s, or none
+    big = max(ranks)
+    for cost, net in [("sorted-desc", "tcp"), ("pareto:1.5", "tcp"), ("sorted-desc", "fabric")]:
+        for tick in ["2000", "0"]:
+            out.append(dict(group="ticks", plan="dataset", cost=cost, net=net, ranks=big, protocol="bounded",
+                            extra=["--tick-ms", tick], variant=f"ticks every {tick} ms" if tick != "0" else "no ticks"))
     # rank 0's tick bursts: ranks leaving the start barrier 10 ms apart at most
     big = max(ranks)
     for proto in ["current", "bounded"]:
@@ -309,6 +315,17 @@ def write(rows, ranks, seconds):
                 name = "bounded (executor as is)" if r is base else r["variant"]
                 L.append(f"| {cost} | {p:,} | {name} | {f(r, 'efficiency'):.3f} | {f(r, 'utilization'):.3f} | "
                          f"{f(r, 'steals_mean'):.2f} ({r['steals_max']}) | {si(f(r, 'remote_ops_mean'))} |")
+    L += ["", "## execution.cpp's ticks (dataset plan, bounded; outside the patch)", "",
+          "| cost | net | ranks | ticks | efficiency | rank-0 busy fraction | rank-0 peak queue | protocol ops' "
+          "mean wait µs | end − last shard s |", "|---|---|---:|---|---:|---:|---:|---:|---:|"]
+    for cost, net in [("sorted-desc", "tcp"), ("pareto:1.5", "tcp"), ("sorted-desc", "fabric")]:
+        base = find("main", "dataset", cost, net, max(ranks), "bounded")
+        others = [r for r in rows if r["group"] == "ticks" and r["cost"] == cost and r["net"] == net]
+        for r in ([base] if base else []) + others:
+            name = "every 200 ms (the code)" if r is base else r["variant"]
+            L.append(f"| {cost} | {net} | {int(r['ranks']):,} | {name} | {f(r, 'efficiency'):.3f} | "
+                     f"{f(r, 'rank0_utilization'):.3f} | {si(f(r, 'rank0_peak_queue'))} | "
+                     f"{f(r, 'rank0_protocol_wait_mean_us'):.1f} | {f(r, 'termination_delay_s'):.3f} |")
     L += ["", "## Other seeds and start skew (dataset plan, pareto:1.5, fabric)", "",
           "| ranks | variant | protocol | longest shard s | ideal s | efficiency | rank-0 peak queue (all) | "
           "rank-0 mean wait µs (all) | protocol ops' mean wait µs |", "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
