@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "base/clock.hpp"
+#include "core/queue_depth.hpp"
 
 namespace shardrun::core {
 namespace {
@@ -87,8 +88,11 @@ ExecutorStats Executor::run(ShardSource& source,
   bool source_dry = false;
   bool abandoned = false;
   std::optional<Clock::time_point> stop_deadline;
-  // Two shards per thread in flight keep workers busy while the main thread reacts.
-  const auto capacity = static_cast<std::uint64_t>(threads_) * 2;
+  // Shards in flight: a few per thread keep workers busy while the main thread
+  // reacts; it refills once half of them are through.
+  QueueDepth depth;
+  const auto threads = static_cast<std::uint64_t>(threads_);
+  std::uint64_t capacity = threads * QueueDepth::kMin;
   auto last_tick = Clock::now();
   auto last_poll = last_tick;
   auto poll_if_due = [&] {
@@ -155,7 +159,9 @@ ExecutorStats Executor::run(ShardSource& source,
       } else {
         // Wake when the queued shards have been taken by the workers (they
         // still run `threads` shards), or sooner when fewer are in flight.
-        const std::uint64_t wake_at = std::min<std::uint64_t>(threads_, in_flight);
+        const std::uint64_t refill_at = capacity / 2;
+        const std::uint64_t wake_at = std::max(in_flight > refill_at ? in_flight - refill_at : 0,
+                                               std::min(threads, in_flight));
         auto wait =
             std::min<std::chrono::microseconds>(hooks.tick_interval, std::chrono::milliseconds(50));
         if (hooks.poll) wait = std::min(wait, hooks.poll_interval);
@@ -170,6 +176,7 @@ ExecutorStats Executor::run(ShardSource& source,
             if (!first_error) first_error = finished.error;
           } else if (!first_error) {
             record(stats, finished.outcome);
+            depth.observe(finished.outcome.end_s - finished.outcome.start_s);
             ++completed;
             // Caught here, so the rest of the batch is still counted out of in_flight.
             try {
@@ -180,6 +187,7 @@ ExecutorStats Executor::run(ShardSource& source,
           }
         }
         if (completed > 0) source.completed(completed);
+        capacity = threads * depth.per_thread();
       }
       const auto now = Clock::now();
       if (now - last_tick >= hooks.tick_interval) {

@@ -1,6 +1,7 @@
 // The executor: finished shards reach the main thread in batches, each once,
 // and an error in the main thread's hook ends the run instead of leaving
-// shards of a batch uncounted (which would wait for them forever).
+// shards of a batch uncounted (which would wait for them forever); short
+// shards are asked of the source many at a time, long ones two a thread.
 #include "core/executor.hpp"
 
 #include <gtest/gtest.h>
@@ -11,8 +12,10 @@
 #include <future>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "balance/static_source.hpp"
+#include "core/queue_depth.hpp"
 
 namespace shardrun::core {
 namespace {
@@ -26,6 +29,22 @@ class CountingSource : public balance::StaticSource {
 
  private:
   std::uint64_t completed_ = 0;
+};
+
+// A static block that records how many shards each next() asked for.
+class AskingSource : public balance::StaticSource {
+ public:
+  explicit AskingSource(ShardRange block) : balance::StaticSource(block) {}
+  std::optional<ShardRange> next(std::uint64_t max, bool idle) override {
+    ++calls_;
+    largest_ask_ = std::max(largest_ask_, max);
+    return balance::StaticSource::next(max, idle);
+  }
+  std::uint64_t calls() const { return calls_; }
+  std::uint64_t largest_ask() const { return largest_ask_; }
+
+ private:
+  std::uint64_t calls_ = 0, largest_ask_ = 0;
 };
 
 ExecutorHooks hooks_with(std::function<void(ShardOutcome&&)> on_done) {
@@ -70,6 +89,39 @@ TEST(Executor, AnErrorInOnDoneEndsTheRun) {
     std::_Exit(1);  // its thread never returns: waiting on the future would hang too
   }
   EXPECT_THROW(run.get(), std::runtime_error);
+}
+
+TEST(QueueDepth, TwoAThreadForLongShardsUpToTheCapForEmptyOnes) {
+  QueueDepth depth;
+  EXPECT_EQ(depth.per_thread(), QueueDepth::kMin);  // nothing measured yet
+  for (int i = 0; i < 50; ++i) depth.observe(0.005);
+  EXPECT_EQ(depth.per_thread(), QueueDepth::kMin);
+  for (int i = 0; i < 200; ++i) depth.observe(100e-6);  // 1 ms of work is 10 of them
+  EXPECT_EQ(depth.per_thread(), 10u);
+  for (int i = 0; i < 200; ++i) depth.observe(0);
+  EXPECT_EQ(depth.per_thread(), QueueDepth::kMax);
+  for (int i = 0; i < 200; ++i) depth.observe(-1);  // a clock step back counts as 0
+  EXPECT_EQ(depth.per_thread(), QueueDepth::kMax);
+}
+
+TEST(Executor, ShortShardsAreTakenInBatchesLongOnesTwoAThread) {
+  // 20,000 empty shards: one next() per shard would be the old per-shard
+  // round trip of the main thread; batches make it a few hundred.
+  AskingSource quick({0, 20000});
+  Executor(1).run(quick, shard_at, hooks_with([](ShardOutcome&&) {}));
+  EXPECT_LT(quick.calls(), 2000u);
+  EXPECT_GT(quick.largest_ask(), 2 * QueueDepth::kMin);
+
+  // 2 ms shards: never more than two a thread in flight, so a thief finds
+  // the rest of the block still in the source.
+  AskingSource slow({0, 30});
+  ExecutorHooks hooks = hooks_with([](ShardOutcome&&) {});
+  hooks.work = [](const Shard&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return std::unique_ptr<ShardOutput>();
+  };
+  Executor(2).run(slow, shard_at, hooks);
+  EXPECT_LE(slow.largest_ask(), 2 * QueueDepth::kMin);
 }
 
 }  // namespace
