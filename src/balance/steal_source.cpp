@@ -1,14 +1,28 @@
 #include "balance/steal_source.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace shardrun::balance {
+namespace {
+
+// ceil(log2 ranks), at least 1: with m of P words holding work, an idle call
+// misses them all with probability (1 - m/P)^k, and the k calls of all idle
+// ranks together reach every word about k times per back-off period.
+int probes_for(int ranks) {
+  int k = 0;
+  while (k < 31 && (1 << k) < ranks) ++k;
+  return std::max(1, k);
+}
+
+}  // namespace
 
 StealSource::StealSource(const mpi::Comm& comm, std::uint64_t shard_count, core::ShardRange block)
-    : window_(comm, comm.rank() == 0 ? kWords : 1),
+    : window_(comm, comm.rank() == 0 ? kWords : kStop + 1),
       shard_count_(shard_count),
       rank_(comm.rank()),
       ranks_(comm.size()),
+      probes_(probes_for(comm.size())),
       rng_(static_cast<std::minstd_rand::result_type>(1 + comm.rank())) {
   const BlockWord own{static_cast<std::uint32_t>(block.begin),
                       static_cast<std::uint32_t>(block.end)};
@@ -51,16 +65,16 @@ bool StealSource::steal_from(int victim) {
   }
 }
 
+int StealSource::random_other() {
+  const int r = std::uniform_int_distribution<int>(0, ranks_ - 2)(rng_);
+  return r >= rank_ ? r + 1 : r;
+}
+
 bool StealSource::steal_once() {
   if (ranks_ < 2) return false;
-  std::uniform_int_distribution<int> pick(0, ranks_ - 2);
-  auto other = [&] {
-    const int r = pick(rng_);
-    return r >= rank_ ? r + 1 : r;
-  };
-  int victim = other();
+  int victim = random_other();
   if (ranks_ > 2) {
-    const int second = other();
+    const int second = random_other();
     if (BlockWord::unpack(window_.load(second, kBlock)).left() >
         BlockWord::unpack(window_.load(victim, kBlock)).left())
       victim = second;
@@ -68,32 +82,62 @@ bool StealSource::steal_once() {
   return steal_from(victim);
 }
 
-bool StealSource::sweep() {
+bool StealSource::probe_random() {
   if (ranks_ < 2) return false;
-  const int start = std::uniform_int_distribution<int>(1, ranks_ - 1)(rng_);
-  for (int i = 0; i < ranks_ - 1; ++i) {
-    const int victim = (rank_ + start + i) % ranks_;
-    if (victim != rank_ && steal_from(victim)) return true;
-  }
+  for (int i = 0; i < probes_; ++i)
+    if (steal_from(random_other())) return true;
   return false;
 }
 
+void StealSource::raise_stop() { window_.fetch_add(0, kStop, 1); }
+
+void StealSource::forward_stop() {
+  if (forwarded_) return;
+  forwarded_ = true;
+  for (int c = 1; c <= kFanout; ++c) {
+    const long long child = static_cast<long long>(rank_) * kFanout + c;
+    if (child >= ranks_) break;
+    window_.fetch_add(static_cast<int>(child), kStop, 1);
+  }
+}
+
 bool StealSource::finished() {
-  return window_.load(0, kDone) >= shard_count_ || window_.load(0, kAbandoned) != 0;
+  if (shard_count_ == 0) return true;  // nothing to count: every rank knows
+  if (window_.load(rank_, kStop) == 0) return false;
+  forward_stop();  // before we stop: our subtree learns the end only from us
+  return true;
 }
 
 std::optional<core::ShardRange> StealSource::next(std::uint64_t max, bool idle) {
   if (auto own = take_own(max)) return own;
   // Nothing of our own left: the others may wait for our count to finish.
   if (idle && unreported_ > 0) {
-    window_.fetch_add(0, kDone, unreported_);
-    unreported_ = 0;
+    const std::uint64_t n = std::exchange(unreported_, 0);
+    // Counts only grow and never pass shard_count_, so exactly one add
+    // lands on it: that rank ends the run.
+    if (window_.fetch_add(0, kDone, n) + n == shard_count_) raise_stop();
   }
-  // Shards in flight: one cheap attempt, then let the executor reap. Idle: a
-  // random attempt, then every other rank once.
-  if (steal_once() || (idle && sweep()))
+  // A load of our own window: the end (or an abandon) reached us. Busy, we
+  // pass it on and drain; idle, we stop.
+  if (finished()) return idle ? std::nullopt : std::optional<core::ShardRange>(core::ShardRange{});
+  // Idle: two-choice, then a few more random ranks; the executor backs off.
+  // Shards in flight: the two-choice attempt, unless the last one missed
+  // less than a back-off ago; then let the executor reap.
+  bool got = false;
+  if (idle) {
+    got = steal_once() || probe_random();
+  } else if (std::chrono::steady_clock::now() >= busy_retry_at_) {
+    got = steal_once();
+    if (!got) {
+      busy_retry_at_ = std::chrono::steady_clock::now() + busy_pause_;
+      busy_pause_ = std::min(busy_pause_ * 2, kMaxBusyPause);
+    }
+  }
+  if (got) {
+    busy_pause_ = kMinBusyPause;
+    busy_retry_at_ = {};
     if (auto own = take_own(max)) return own;  // or robbed in turn already
-  if (idle && finished()) return std::nullopt;
+  }
   return core::ShardRange{};
 }
 
@@ -102,6 +146,11 @@ std::optional<core::ShardRange> StealSource::next(std::uint64_t max, bool idle) 
 // stays exact: a rank that has run dry has reported everything it did.
 void StealSource::completed(std::uint64_t shards) { unreported_ += shards; }
 
-void StealSource::abandon() { window_.fetch_add(0, kAbandoned, 1); }
+// This rank calls next() no more: tell rank 0 (the root), and our own
+// children now, since they would otherwise hear it from us in next().
+void StealSource::abandon() {
+  raise_stop();
+  forward_stop();
+}
 
 }  // namespace shardrun::balance
