@@ -2,7 +2,7 @@
 
 namespace shardrun::mpi {
 
-AtomicWindow::AtomicWindow(const Comm& comm, int words) {
+AtomicWindow::AtomicWindow(const Comm& comm, int words) : rank_(comm.rank()), ranks_(comm.size()) {
   std::uint64_t* base = nullptr;
   const auto bytes = static_cast<MPI_Aint>(words) * static_cast<MPI_Aint>(sizeof(std::uint64_t));
   check(MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, comm.raw(), &base, &win_),
@@ -38,6 +38,15 @@ std::uint64_t AtomicWindow::compare_and_swap(int rank, int word, std::uint64_t e
         "MPI_Compare_and_swap");
   check(MPI_Win_flush(rank, win_), "MPI_Win_flush");
   return old;
+}
+
+void AtomicWindow::add_to_every_other_rank(int word, std::uint64_t delta) {
+  for (int r = 0; r < ranks_; ++r) {
+    if (r == rank_) continue;
+    check(MPI_Accumulate(&delta, 1, MPI_UINT64_T, r, word, 1, MPI_UINT64_T, MPI_SUM, win_),
+          "MPI_Accumulate");
+  }
+  check(MPI_Win_flush_all(win_), "MPI_Win_flush_all");
 }
 
 }  // namespace shardrun::mpi

@@ -32,10 +32,14 @@ class AtomicWindow {
   std::uint64_t fetch_add(int rank, int word, std::uint64_t delta);  // returns the old value
   // Replaces the word with desired if it equals expected; returns what it held.
   std::uint64_t compare_and_swap(int rank, int word, std::uint64_t expected, std::uint64_t desired);
+  // Adds delta to the word on every rank but this one: all sent, then one
+  // flush, so P ranks cost about one round trip, not P.
+  void add_to_every_other_rank(int word, std::uint64_t delta);
 
  private:
   std::uint64_t fetch_op(int rank, int word, std::uint64_t operand, MPI_Op op);
   MPI_Win win_ = MPI_WIN_NULL;
+  int rank_ = 0, ranks_ = 1;
 };
 
 }  // namespace shardrun::mpi

@@ -9,15 +9,30 @@
 namespace shardrun::run {
 namespace {
 
+// Counters on rank 0; a stop flag on every rank (the same word). Rank 0
+// passes a stop it receives to every rank at once (pipelined adds, one
+// flush), so the other ranks read only their own window each tick instead
+// of rank 0's: at 10,000 ranks those loads alone were 50,000 a second on
+// one rank, each waiting behind the others over TCP.
 class WindowCounters : public RunCounters {
  public:
-  WindowCounters(const mpi::Comm& comm, int counters)
-      : window_(comm, comm.rank() == 0 ? counters : 0) {}
+  WindowCounters(const mpi::Comm& comm, int counters, int stop)
+      : window_(comm, counters), rank_(comm.rank()), stop_(stop) {}
   void add(int counter, std::uint64_t n) override { window_.fetch_add(0, counter, n); }
-  std::uint64_t read(int counter) override { return window_.load(0, counter); }
+  std::uint64_t read(int counter) override {
+    if (counter != stop_) return rank_ == 0 ? window_.load(0, counter) : 0;
+    const std::uint64_t seen = window_.load(rank_, stop_);
+    if (rank_ == 0 && seen > 0 && !passed_on_) {
+      passed_on_ = true;
+      window_.add_to_every_other_rank(stop_, 1);
+    }
+    return seen;
+  }
 
  private:
   mpi::AtomicWindow window_;
+  int rank_, stop_;
+  bool passed_on_ = false;  // rank 0: every rank's flag is set
 };
 
 // Each add() from another rank is one small message to rank 0 (once a tick
@@ -75,7 +90,7 @@ class MessageCounters : public RunCounters {
 
 std::unique_ptr<RunCounters> make_run_counters(const mpi::Comm& comm, int counters, int stop) {
   if (mpi::Environment::transport().windows_work)
-    return std::make_unique<WindowCounters>(comm, counters);
+    return std::make_unique<WindowCounters>(comm, counters, stop);
   return std::make_unique<MessageCounters>(comm, counters, stop);
 }
 

@@ -16,7 +16,8 @@ class RunCounters {
   // Adds n to counter c on rank 0 (any rank).
   virtual void add(int counter, std::uint64_t n) = 0;
   // Rank 0: the counter's total so far. Other ranks: the stop counter only
-  // (every other counter reads 0 there).
+  // (every other counter reads 0 there), non-zero once a stop added anywhere
+  // has reached this rank: a few reads (ticks) after it reached rank 0.
   virtual std::uint64_t read(int counter) = 0;
 };
 

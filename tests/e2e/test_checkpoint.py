@@ -90,6 +90,13 @@ def wait_for_ranks(proc, count, timeout=60):
     return ranks
 
 
+def world_rank(pid):
+    """The MPI rank of a shardrun process started by mpirun."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+    return int(env[b"OMPI_COMM_WORLD_RANK"])
+
+
 def alive(pid):
     """True while pid exists and is not a zombie."""
     try:
@@ -253,6 +260,20 @@ class Signals(Base):
         self.assertEqual(self.status(ckpt), (75, "resumable"))
         self.assertFalse(os.path.exists(out))
         self.resume_and_compare(out, ckpt)
+
+    def test_a_signal_to_one_rank_stops_every_rank(self):
+        """SIGUSR1 to the last of 3 ranks only (a task farm's halt, or a
+        signal sent by hand): it reaches rank 0's stop word, rank 0 passes it
+        to every rank's own word, and the whole job stops and resumes."""
+        out, ckpt = self.path("one-rank.h5"), self.path("one-rank.ckpt.h5")
+        proc = self.start(3, self.ARGS + ["--output", out, "--checkpoint", ckpt])
+        ranks = wait_for_ranks(proc, 3)
+        time.sleep(0.5)
+        os.kill(next(pid for pid in ranks if world_rank(pid) == 2), signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 75, stderr)
+        self.assertEqual(self.status(ckpt), (75, "resumable"))
+        self.resume_and_compare(out, ckpt, ranks=2)
 
     def test_a_stop_without_checkpoint_is_not_resumable(self):
         proc = self.start(2, self.ARGS + ["--output", self.path("nockpt.h5")])
