@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "shardrun/errors.hpp"
 
@@ -98,7 +100,10 @@ Environment::Environment(int& argc, char**& argv) {
   const bool one_node = the_transport.nodes == 1;
   if (user_osc) {
     the_transport.one_sided = std::string("OMPI_MCA_osc=") + user_osc;
-    the_transport.needs_target_progress = !one_node;
+    // Only osc/sm (first in the list, on one node) completes an operation
+    // without the target's help; pt2pt or rdma over TCP need it even on one node.
+    const bool sm_first = std::string_view(user_osc).substr(0, 2) == "sm";
+    the_transport.needs_target_progress = !(one_node && sm_first);
   } else if (!fabric) {
     the_transport.one_sided = one_node ? "osc/sm" : "osc/pt2pt over tcp";
     the_transport.needs_target_progress = !one_node;
