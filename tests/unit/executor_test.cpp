@@ -102,6 +102,8 @@ TEST(QueueDepth, TwoAThreadForLongShardsUpToTheCapForEmptyOnes) {
   EXPECT_EQ(depth.per_thread(), QueueDepth::kMax);
   for (int i = 0; i < 200; ++i) depth.observe(-1);  // a clock step back counts as 0
   EXPECT_EQ(depth.per_thread(), QueueDepth::kMax);
+  depth.observe(0.5);  // one long shard: back to two a thread at once
+  EXPECT_EQ(depth.per_thread(), QueueDepth::kMin);
 }
 
 TEST(Executor, ShortShardsAreTakenInBatchesLongOnesTwoAThread) {
