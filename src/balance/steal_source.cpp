@@ -136,7 +136,12 @@ std::optional<core::ShardRange> StealSource::next(std::uint64_t max, bool idle) 
   if (got) {
     busy_pause_ = kMinBusyPause;
     busy_retry_at_ = {};
-    if (auto own = take_own(max)) return own;  // or robbed in turn already
+    // One shard of the loot for now: the executor sized its request by our
+    // own shards, and the loot's cost is unknown until one of it finishes.
+    if (auto own = take_own(std::min<std::uint64_t>(max, 1))) {  // or robbed in turn already
+      own->stolen = true;
+      return own;
+    }
   }
   return core::ShardRange{};
 }

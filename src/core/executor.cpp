@@ -22,7 +22,8 @@ namespace {
 struct Finished {
   ShardOutcome outcome;
   std::exception_ptr error;
-  bool skipped = false;  // queued when the stop came: not run, not done
+  bool skipped = false;     // queued when the stop came: not run, not done
+  unsigned generation = 0;  // steals this rank had made when the shard was queued
 };
 
 // Workers push finished shards; the main thread takes them in batches,
@@ -89,8 +90,12 @@ ExecutorStats Executor::run(ShardSource& source,
   bool abandoned = false;
   std::optional<Clock::time_point> stop_deadline;
   // Shards in flight: a few per thread keep workers busy while the main thread
-  // reacts; it refills once half of them are through.
+  // reacts; it refills once half of them are through. After a steal the depth
+  // starts again from two a thread and learns only from shards queued since
+  // (the loot may cost far more than our own shards did): a deep queue would
+  // otherwise swallow the loot where no other thief can reach it.
   QueueDepth depth;
+  unsigned generation = 0;
   const auto threads = static_cast<std::uint64_t>(threads_);
   std::uint64_t capacity = threads * QueueDepth::kMin;
   auto last_tick = Clock::now();
@@ -123,25 +128,32 @@ ExecutorStats Executor::run(ShardSource& source,
           break;
         }
         idle_pause = std::chrono::microseconds(20);
+        if (range->stolen) {
+          ++generation;
+          depth = QueueDepth{};
+          capacity = std::min(capacity, threads * depth.per_thread());
+        }
         for (std::uint64_t position = range->begin; position < range->end; ++position) {
           ++in_flight;
-          arena->enqueue([work = hooks.work, done, stopping, shard = shard_at(position)] {
-            Finished f;
-            f.outcome.shard = shard;
-            if (*stopping) {
-              f.skipped = true;
-              done->push(std::move(f));
-              return;
-            }
-            f.outcome.start_s = base::wall_seconds();
-            try {
-              f.outcome.output = work(shard);
-            } catch (...) {
-              f.error = std::current_exception();
-            }
-            f.outcome.end_s = base::wall_seconds();
-            done->push(std::move(f));
-          });
+          arena->enqueue(
+              [work = hooks.work, done, stopping, generation, shard = shard_at(position)] {
+                Finished f;
+                f.outcome.shard = shard;
+                f.generation = generation;
+                if (*stopping) {
+                  f.skipped = true;
+                  done->push(std::move(f));
+                  return;
+                }
+                f.outcome.start_s = base::wall_seconds();
+                try {
+                  f.outcome.output = work(shard);
+                } catch (...) {
+                  f.error = std::current_exception();
+                }
+                f.outcome.end_s = base::wall_seconds();
+                done->push(std::move(f));
+              });
         }
       }
       if (in_flight == 0 && (source_dry || first_error || stop_deadline)) break;
@@ -176,7 +188,8 @@ ExecutorStats Executor::run(ShardSource& source,
             if (!first_error) first_error = finished.error;
           } else if (!first_error) {
             record(stats, finished.outcome);
-            depth.observe(finished.outcome.end_s - finished.outcome.start_s);
+            if (finished.generation == generation)
+              depth.observe(finished.outcome.end_s - finished.outcome.start_s);
             ++completed;
             // Caught here, so the rest of the batch is still counted out of in_flight.
             try {

@@ -12,6 +12,9 @@ namespace shardrun::core {
 struct ShardRange {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
+  // The first range taken from work stolen from another rank: what its shards
+  // cost is not known here (the executor sizes its queue afresh).
+  bool stolen = false;
   bool empty() const { return begin >= end; }
   std::uint64_t size() const { return empty() ? 0 : end - begin; }
 };

@@ -46,12 +46,14 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   };
   // This rank's finished shards and items, added to rank 0's counters once
   // a tick rather than once a shard (a remote atomic over TCP waits for
-  // rank 0 to enter MPI), and beyond 256 ranks once every ranks/256 ticks:
-  // rank 0 then takes in about 2,500 of these adds a second at any scale,
-  // and its progress lines lag by at most that many ticks.
+  // rank 0 to enter MPI), and beyond 1,024 ranks once every ranks/1,024
+  // ticks: rank 0 then takes in about 10,000 of these adds a second at any
+  // scale, and its progress lines lag by at most that many ticks (2 s at
+  // 10,000 ranks). Ranks start at different points of the cycle, so their
+  // adds spread over it instead of arriving on one tick.
   std::uint64_t unsent_shards = 0, unsent_items = 0;
-  const int ticks_per_send = root ? 1 : std::max(1, comm.size() / 256);
-  int ticks_unsent = 0;
+  const int ticks_per_send = root ? 1 : std::max(1, comm.size() / 1024);
+  int ticks_unsent = comm.rank() % ticks_per_send;
   auto send_counts = [&] {
     if (unsent_shards == 0) return;
     counters->add(kShardsDone, unsent_shards);

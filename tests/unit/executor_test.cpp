@@ -91,6 +91,45 @@ TEST(Executor, AnErrorInOnDoneEndsTheRun) {
   EXPECT_THROW(run.get(), std::runtime_error);
 }
 
+// 5,000 empty shards of its own, then loot of 2 ms shards (flagged stolen
+// on its first range, as StealSource does), handed out as asked.
+class ThiefSource : public ShardSource {
+ public:
+  std::optional<ShardRange> next(std::uint64_t max, bool) override {
+    if (own_ < 5000) {
+      const std::uint64_t end = std::min<std::uint64_t>(5000, own_ + max);
+      ShardRange r{own_, end};
+      own_ = end;
+      return r;
+    }
+    if (loot_ == 5020) return std::nullopt;
+    if (loot_ > 5000) largest_ask_after_steal_ = std::max(largest_ask_after_steal_, max);
+    const std::uint64_t end = std::min<std::uint64_t>(5020, loot_ + (loot_ == 5000 ? 1 : max));
+    ShardRange r{loot_, end};
+    r.stolen = loot_ == 5000;
+    loot_ = end;
+    return r;
+  }
+  std::uint64_t largest_ask_after_steal() const { return largest_ask_after_steal_; }
+
+ private:
+  std::uint64_t own_ = 0, loot_ = 5000, largest_ask_after_steal_ = 0;
+};
+
+TEST(Executor, AStealStartsTheQueueDepthAgainFromTwoAThread) {
+  // The empty shards raised the depth to its cap; the loot must not be
+  // swallowed at that depth (no other rank could steal it back), nor sized
+  // by the empty shards still finishing after the steal.
+  ThiefSource source;
+  ExecutorHooks hooks = hooks_with([](ShardOutcome&&) {});
+  hooks.work = [](const Shard& shard) {
+    if (shard.id >= 5000) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return std::unique_ptr<ShardOutput>();
+  };
+  Executor(1).run(source, shard_at, hooks);
+  EXPECT_LE(source.largest_ask_after_steal(), QueueDepth::kMin);
+}
+
 TEST(QueueDepth, TwoAThreadForLongShardsUpToTheCapForEmptyOnes) {
   QueueDepth depth;
   EXPECT_EQ(depth.per_thread(), QueueDepth::kMin);  // nothing measured yet
