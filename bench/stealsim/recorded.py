@@ -5,7 +5,16 @@ shards) and bench/results/hosts.csv (2 ranks on one host and on two emulated
 hosts over TCP). Runs only the simulator (no MPI, no shardrun), one run per
 case, and writes bench/results/stealsim/recorded.{md,csv}.
 
-    /usr/bin/python3 bench/stealsim/recorded.py [--quantum-us Q]
+    /usr/bin/python3 bench/stealsim/recorded.py [--quantum-us Q] [--hosts-csv PATH]
+        [--sim-args "--protocol bounded --prefetch depth --ticks scaled" --tag now]
+
+--hosts-csv / --imbalance-csv: the measurements to compare with (default the
+files in bench/results; e.g. `git show HEAD:bench/results/hosts.csv` saved to
+a file for the measurements of an older code). --sim-args: simulator options
+added to every run (the model of another version of the code); --tag: write
+recorded-TAG.{md,csv} instead of recorded.{md,csv}. The simulator runs under
+nice 19 and is stopped while an MPI program or shardrun runs (scale.py's
+run_paused).
 
 The measured figures are the medians over each study's repetitions. Cases
 with --slow-rank are skipped (the simulator has no slow ranks). The
@@ -15,8 +24,10 @@ that row is a calibration, not a test.
 import argparse
 import csv
 import os
+import shlex
 import statistics
 import subprocess
+import sys
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,6 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 RESULTS = os.path.join(ROOT, "bench", "results")
 OUT = os.path.join(RESULTS, "stealsim")
 SOURCE = os.path.join(HERE, "stealsim.cpp")
+sys.path.insert(0, HERE)
+from scale import run_paused  # noqa: E402  (nice 19, paused while MPI runs)
 
 # hosts.py's cases: name -> (items, mean us, cost, shards or 0)
 HOSTS_CASES = {f"imbalance {c}": (100_000, 50, c, 0)
@@ -43,13 +56,13 @@ def simulator(workdir):
     binary = os.path.join(workdir, "stealsim")
     if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(SOURCE):
         os.makedirs(workdir, exist_ok=True)
-        subprocess.run(["g++", "-std=c++20", "-O2", "-o", binary, SOURCE], check=True)
+        subprocess.run(["nice", "-n", "19", "g++", "-std=c++20", "-O2", "-o", binary, SOURCE], check=True)
     return binary
 
 
-def sim(binary, ranks, items, mean, cost, shards, where, cores, quantum):
+def sim(binary, ranks, items, mean, cost, shards, where, cores, quantum, extra=()):
     cmd = [binary, "--ranks", str(ranks), "--threads", "1", "--items", str(items), "--mean-us", f"{mean:g}",
-           "--cost", cost, "--format", "csv", "--header"]
+           "--cost", cost, "--format", "csv", "--header"] + list(extra)
     if shards:
         cmd += ["--shards", str(shards)]
     if where == "two hosts":
@@ -58,8 +71,10 @@ def sim(binary, ranks, items, mean, cost, shards, where, cores, quantum):
         cmd += ["--net", "sm"]
         if ranks > cores:
             cmd += ["--cores", str(cores), "--quantum-us", f"{quantum:g}"]
-    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    header, values = r.stdout.strip().splitlines()[:2]
+    returncode, out, err, _, _, _ = run_paused(["nice", "-n", "19"] + cmd)
+    if returncode != 0:
+        sys.exit(f"recorded: failed ({returncode}): {shlex.join(cmd)}\n{err}")
+    header, values = out.strip().splitlines()[:2]
     row = dict(zip(header.split(","), values.split(",")))
     return row, " ".join(cmd[1:])
 
@@ -68,12 +83,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quantum-us", type=float, default=1500)
     ap.add_argument("--workdir", default="/tmp/stealsim-validate")
+    ap.add_argument("--hosts-csv", default=os.path.join(RESULTS, "hosts.csv"))
+    ap.add_argument("--imbalance-csv", default=os.path.join(RESULTS, "imbalance.csv"))
+    ap.add_argument("--hosts-label", help="how to name --hosts-csv in the output (default its path)")
+    ap.add_argument("--sim-args", default="", help="simulator options added to every run")
+    ap.add_argument("--tag", default="", help="write recorded-TAG.{md,csv}")
     a = ap.parse_args()
+    extra = shlex.split(a.sim_args)
+    name = f"recorded-{a.tag}" if a.tag else "recorded"
     binary = simulator(a.workdir)
     rows = []
 
     groups = defaultdict(list)
-    with open(os.path.join(RESULTS, "imbalance.csv")) as f:
+    with open(a.imbalance_csv) as f:
         for r in csv.DictReader(f):
             if r["tool"] != "steal" or r["study"] not in ("imbalance", "oversub", "overhead"):
                 continue
@@ -86,7 +108,7 @@ def main():
         items, mean, shards = int(r0["items"]), float(r0["mean_us"]), int(r0["shards"])
         cost = "uniform" if study == "overhead" else case
         explicit = shards if study == "overhead" else 0
-        s, cmd = sim(binary, ranks, items, mean, cost, explicit, "one host", cores, a.quantum_us)
+        s, cmd = sim(binary, ranks, items, mean, cost, explicit, "one host", cores, a.quantum_us, extra)
         med = lambda k: statistics.median(float(x[k]) for x in runs)
         rows.append({
             "source": "imbalance.csv", "study": study, "case": case, "ranks": ranks, "where": "one host",
@@ -101,13 +123,13 @@ def main():
         })
 
     hosts = defaultdict(list)
-    with open(os.path.join(RESULTS, "hosts.csv")) as f:
+    with open(a.hosts_csv) as f:
         for r in csv.DictReader(f):
             if r["case"] in HOSTS_CASES:
                 hosts[(r["case"], r["where"])].append(r)
     for (case, where), runs in hosts.items():
         items, mean, cost, shards = HOSTS_CASES[case]
-        s, cmd = sim(binary, 2, items, mean, cost, shards, where, int(runs[0]["cores"]), a.quantum_us)
+        s, cmd = sim(binary, 2, items, mean, cost, shards, where, int(runs[0]["cores"]), a.quantum_us, extra)
         med = lambda k: statistics.median(float(x[k]) for x in runs)
         rows.append({
             "source": "hosts.csv", "study": "hosts", "case": case, "ranks": 2, "where": where,
@@ -121,7 +143,7 @@ def main():
         })
 
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "recorded.csv"), "w", newline="") as f:
+    with open(os.path.join(OUT, name + ".csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
@@ -135,6 +157,8 @@ def main():
         "`--net tcp --ranks-per-node 1` (22.5 µs per operation, which completes only when the target's main "
         "thread is inside MPI, every 200 µs while it waits for shards). The empty-shards row calibrated the "
         "5 µs per-shard overhead.", "",
+        f"Measurements: `{os.path.relpath(a.imbalance_csv, ROOT)}`, {a.hosts_label or '`' + a.hosts_csv + '`'}. "
+        f"Simulator options added to every run: `{a.sim_args or '(none: the old code)'}`.", "",
         "| study | case | ranks | where | shards | makespan s real | sim | err | `/run` efficiency real | sim | "
         "err | steals real (shards) | sim |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -152,9 +176,9 @@ def main():
         lines += ["", "Oversubscribed rows, nominal work / (2 cores x makespan): " + "; ".join(
             f"{r['case']} {r['ranks']}: real {r['real_cores_efficiency']:.3f}, sim {r['sim_cores_efficiency']:.3f}"
             for r in over) + "."]
-    lines += ["", "Raw data: `recorded.csv` (with each simulator command line)."]
+    lines += ["", f"Raw data: `{name}.csv` (with each simulator command line)."]
     text = "\n".join(lines) + "\n"
-    with open(os.path.join(OUT, "recorded.md"), "w") as f:
+    with open(os.path.join(OUT, name + ".md"), "w") as f:
         f.write(text)
     print(text, end="")
 

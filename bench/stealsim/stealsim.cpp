@@ -28,6 +28,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <queue>
@@ -226,7 +227,7 @@ struct Config {
   std::string cost = "uniform";
   double mean_us = 50;
   std::uint64_t seed = 1;
-  std::string protocol = "current";  // current | bounded
+  std::string protocol = "current";  // current (the old code) | bounded (protocol.patch: the code now)
   int probes = 0;                     // bounded: random victims per idle call (0: ceil(log2 P))
   int fanout = 8;                     // bounded: stop-flag tree fan-out
   // network
@@ -242,9 +243,14 @@ struct Config {
   double wait_ms = 50;   // the main thread's wait without a poll hook
   double wake_us = 0;    // a completion wakes the main thread this much later (cond. variable)
   std::string layout = "block";     // block: the plan's order (the code); strided: see compute_costs
-  std::string prefetch = "always";  // always: 2 x threads in flight (the code); adaptive: see below
+  std::string prefetch = "always";  // always: 2 x threads in flight (the old code); depth: the code
+                                    // now (core/queue_depth.hpp); adaptive: see below
   double prefetch_below_us = 2000;  // adaptive: prefetch only while shards average less
   double start_jitter_us = 0;       // ranks enter the executor uniformly within this
+  int depth_reset_on_steal = 0;     // --prefetch depth, not the code: a steal restarts the depth at 2
+  std::string ticks = "rank0";      // rank0: counts every tick, stop read on rank 0 (the old code);
+                                    // scaled: counts every max(1, P/1024) ticks from rank % that,
+                                    // stop read locally (the code now); scaled256: its first version
   // oversubscription: C cores shared round-robin by all worker threads
   int cores = 0;
   double quantum_us = 1500;
@@ -383,6 +389,13 @@ struct Rank {
   double busy_retry_at = 0, busy_pause = -1;
   std::uint64_t park_version = 0;
   double mean_shard_us = -1;  // running mean of this rank's shard durations (adaptive prefetch)
+  // --prefetch depth (QueueDepth): durations finished but not yet reaped, in
+  // completion order; the running mean of the reaped ones
+  std::vector<double> unreaped;
+  double depth_mean_us = 0;
+  bool depth_observed = false;
+  unsigned generation = 0;  // --prefetch depth: steals so far (shards queued since count)
+  int ticks_unsent = 0;  // --ticks scaled: ticks since this rank last sent its counts
 };
 
 // Worker threads sharing `cores` cores round-robin (oversubscription only).
@@ -403,6 +416,7 @@ struct Sim {
   int P = 0, T = 1;
   std::uint64_t S = 0;
   std::vector<double> cost;  // µs of each shard (nominal, SyntheticJob::work)
+  std::vector<unsigned> queued_generation;  // --prefetch depth: the rank's generation when queued
   std::vector<Rank> ranks;
   std::vector<Co<Unit>> mains;
   std::priority_queue<Event, std::vector<Event>, Later> events;
@@ -493,9 +507,16 @@ struct Sim {
       double predicted = deadline;
       if (!r.running_end.empty() && wake_at > r.reap_pending) {
         std::vector<double> ends = r.running_end;
-        const std::size_t k = std::min<std::size_t>(ends.size(), wake_at - r.reap_pending) - 1;
-        std::nth_element(ends.begin(), ends.begin() + static_cast<long>(k), ends.end());
-        predicted = std::min(predicted, ends[k]);
+        const std::size_t want = wake_at - r.reap_pending;
+        if (want > ends.size() && r.qhead < r.queue.size()) {
+          // more completions than shards running (--prefetch depth): the queued
+          // shards follow on the first free worker, in queue order
+          predicted = std::min(predicted, s.kth_completion(r, want));
+        } else {
+          const std::size_t k = std::min<std::size_t>(ends.size(), want) - 1;
+          std::nth_element(ends.begin(), ends.begin() + static_cast<long>(k), ends.end());
+          predicted = std::min(predicted, ends[k]);
+        }
       }
       s.set_out(r, predicted);
     }
@@ -701,8 +722,25 @@ struct Sim {
     }
   }
 
+  // The time of the k-th completion from now (k >= 1) of rank r's running and
+  // queued shards (no oversubscription): list scheduling on its T workers.
+  double kth_completion(const Rank& r, std::size_t k) const {
+    std::priority_queue<double, std::vector<double>, std::greater<double>> free_at(r.running_end.begin(),
+                                                                                   r.running_end.end());
+    std::size_t next = r.qhead, done_n = 0;
+    double t = kInf;
+    while (!free_at.empty() && done_n < k) {
+      t = free_at.top();
+      free_at.pop();
+      ++done_n;
+      if (next < r.queue.size()) free_at.push(t + cfg.overhead_us + cost[r.queue[next++]]);
+    }
+    return t;
+  }
+
   // ---- workers and shards
   void enqueue(Rank& r, std::uint64_t pos) {
+    queued_generation[pos] = r.generation;
     r.queue.push_back(pos);
     ++r.in_flight;
   }
@@ -748,6 +786,8 @@ struct Sim {
     r.last_end = std::max(r.last_end, end);
     ++r.shards;
     r.mean_shard_us = r.mean_shard_us < 0 ? duration : 0.75 * r.mean_shard_us + 0.25 * duration;
+    if (cfg.prefetch == "depth256" || (cfg.prefetch == "depth" && queued_generation[pos] == r.generation))
+      r.unreaped.push_back(duration);
     ++shards_done;
     first_shard_start = std::min(first_shard_start, start);
     last_shard_end = std::max(last_shard_end, end);
@@ -899,6 +939,8 @@ struct Sim {
         refresh(r);
         r.steals += 1;
         r.stolen += take;
+        if (cfg.depth_reset_on_steal || cfg.prefetch == "depth") r.depth_observed = false;  // the loot's shards are another part of the plan
+        if (cfg.prefetch == "depth") ++r.generation;
         co_return true;
       }
       word = seen;
@@ -1084,7 +1126,9 @@ struct Sim {
     if (got) {
       r.busy_pause = cfg.backoff_min_us;
       r.busy_retry_at = 0;
-      if (auto own = co_await take_own(r, max)) co_return own;
+      // --prefetch depth: one shard of the loot, as steal_source.cpp does now
+      const std::uint64_t take = cfg.prefetch == "depth" ? std::min<std::uint64_t>(max, 1) : max;
+      if (auto own = co_await take_own(r, take)) co_return own;
     }
     co_return Range{};
   }
@@ -1219,7 +1263,16 @@ struct Sim {
 
   void park_tick(Rank& r, std::uint64_t version) {
     if (!(r.parked || r.busy_parked) || version != r.park_version) return;
-    if (r.id != 0) {  // rank 0 reads its own window
+    if (r.id != 0 && cfg.ticks != "rank0") {  // the stop flag is local; counts now and then
+      if (++r.ticks_unsent >= ticks_per_send()) {
+        r.ticks_unsent = 0;
+        if (r.unsent > 0) {
+          Op* second = phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, nullptr, false);
+          phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, second, true);
+          r.unsent = 0;
+        }
+      }
+    } else if (r.id != 0) {  // rank 0 reads its own window
       Op* load = phantom(r.id, 0, OpKind::load, Word::counter, kCatTick, 0, nullptr, r.unsent == 0);
       if (r.unsent > 0) {  // one after the other, as tick() does them
         Op* second = phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, load, false);
@@ -1231,10 +1284,26 @@ struct Sim {
     schedule(parked_tick_time(r, now + cfg.tick_ms * 1000), Ev::park_tick, r.id, r.park_version);
   }
 
+  // --ticks scaled: a rank other than 0 sends its counts every max(1, P/256) ticks.
+  // (scaled256: every max(1, P/256) ticks, all ranks in phase: the first version)
+  int ticks_per_send() const { return std::max(1, P / (cfg.ticks == "scaled256" ? 256 : 1024)); }
+
   // execution.cpp's watch() on a rank other than 0, every tick: the progress
   // counters, then the stop counter. Rank 0 reads its own window.
+  // --ticks scaled (execution.cpp, run_counters.cpp now): the counts only
+  // every ticks_per_send() ticks, and the stop flag from the rank's own window.
   Co<Unit> tick(Rank& r) {
-    if (r.id != 0) {
+    if (r.id != 0 && cfg.ticks != "rank0") {
+      if (++r.ticks_unsent >= ticks_per_send()) {
+        r.ticks_unsent = 0;
+        if (r.unsent > 0) {
+          co_await remote(r, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent);
+          co_await remote(r, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent);
+          r.unsent = 0;
+        }
+      }
+      co_await delay(cfg.lat_own);  // load of the stop flag in its own window
+    } else if (r.id != 0) {
       if (r.unsent > 0) {
         co_await remote(r, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent);
         co_await remote(r, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent);
@@ -1247,6 +1316,30 @@ struct Sim {
     co_return Unit{};
   }
 
+  // --prefetch depth: core/queue_depth.hpp. Shards a thread keeps in flight:
+  // ceil(1 ms / m) clamped to [2, 256], m the running mean (weight 1/8, the
+  // first duration as it is) of the durations the main thread has reaped; 2
+  // before any.
+  // --prefetch depth (the code now) differs from depth256 (its first version):
+  // at most 64, the estimate rises at once to a longer shard, and after a
+  // steal it starts again and learns only from shards queued since; the
+  // thief then takes one shard of its loot (next_bounded).
+  static constexpr double kQueuedUs = 1000;
+  static constexpr std::uint64_t kDepthMin = 2;
+  std::uint64_t depth_max() const { return cfg.prefetch == "depth" ? 64 : 256; }
+  void depth_observe(Rank& r, double us) const {
+    const double s = std::max(us, 0.0);
+    const bool rise_at_once = cfg.prefetch == "depth" && s >= r.depth_mean_us;
+    r.depth_mean_us = r.depth_observed && !rise_at_once ? r.depth_mean_us + (s - r.depth_mean_us) / 8 : s;
+    r.depth_observed = true;
+  }
+  std::uint64_t depth_per_thread(const Rank& r) const {
+    if (!r.depth_observed) return kDepthMin;
+    if (r.depth_mean_us * static_cast<double>(depth_max()) <= kQueuedUs) return depth_max();
+    const auto depth = static_cast<std::uint64_t>(std::ceil(kQueuedUs / r.depth_mean_us));
+    return std::clamp(depth, kDepthMin, depth_max());
+  }
+
   // Executor::run's loop, with the source above.
   Co<Unit> executor(Rank& r) {
     const auto full = static_cast<std::uint64_t>(T) * 2;
@@ -1255,6 +1348,8 @@ struct Sim {
     auto capacity_now = [&]() -> std::uint64_t {
       if (cfg.prefetch == "always") return full;
       if (cfg.prefetch == "never") return static_cast<std::uint64_t>(T);
+      if (cfg.prefetch == "depth" || cfg.prefetch == "depth256")
+        return static_cast<std::uint64_t>(T) * depth_per_thread(r);
       return r.mean_shard_us >= 0 && r.mean_shard_us < cfg.prefetch_below_us ? full
                                                                               : static_cast<std::uint64_t>(T);
     };
@@ -1266,7 +1361,9 @@ struct Sim {
     for (;;) {
       bool waiting_for_work = false;
       capacity = capacity_now();
-      while (!source_dry && r.in_flight < capacity) {
+      // (--depth-reset-on-steal: a steal inside next() can lower the capacity at once)
+      const bool recompute = cfg.depth_reset_on_steal || cfg.prefetch == "depth";
+      while (!source_dry && r.in_flight < (recompute ? capacity = capacity_now() : capacity)) {
         std::optional<Range> range = co_await next(r, capacity - r.in_flight, r.in_flight == 0);
         if (!range) source_dry = true;
         if (!range || range->empty()) {
@@ -1284,7 +1381,11 @@ struct Sim {
         co_await Sleep{*this, r, idle_pause};
         idle_pause = std::min(idle_pause * 2, cfg.backoff_max_us);
       } else {
-        const std::uint64_t wake_at = std::min<std::uint64_t>(static_cast<std::uint64_t>(T), r.in_flight);
+        std::uint64_t wake_at = std::min<std::uint64_t>(static_cast<std::uint64_t>(T), r.in_flight);
+        if (cfg.prefetch == "depth" || cfg.prefetch == "depth256") {  // refill once half of the capacity is through
+          const std::uint64_t refill_at = capacity / 2;
+          wake_at = std::max(r.in_flight > refill_at ? r.in_flight - refill_at : 0, wake_at);
+        }
         if (can_busy_park(r, wake_at, wait_us)) {
           co_await BusyPark{*this, r, wake_at, wait_us};
         } else {
@@ -1292,6 +1393,8 @@ struct Sim {
         }
         const std::uint64_t completed = r.reap_pending;
         r.reap_pending = 0;
+        for (const double d : r.unreaped) depth_observe(r, d);  // the batch, in push order
+        r.unreaped.clear();
         r.in_flight -= completed;
         r.unsent += completed;
         if (completed > 0) r.unreported += completed;  // source.completed()
@@ -1323,6 +1426,7 @@ struct Sim {
     S = plan.count;
     if (S >= (std::uint64_t{1} << 32)) die("at most 2^32-1 shards (StealSource::kMaxShards)");
     cost.assign(S, 0);
+    queued_generation.assign(S, 0);
     std::string cache;
     if (!cfg.cost_cache.empty()) {
       char name[256];
@@ -1391,6 +1495,7 @@ struct Sim {
                             ? std::uniform_real_distribution<double>(0, cfg.start_jitter_us)(jitter)
                             : 0;
       ranks[static_cast<std::size_t>(i)].last_tick = t0;
+      if (cfg.ticks == "scaled") ranks[static_cast<std::size_t>(i)].ticks_unsent = i % ticks_per_send();
       schedule(t0, Ev::resume, i, 0, mains.back().h.address());
     }
     const double limit = cfg.max_sim_s * 1e6;
@@ -1521,6 +1626,7 @@ struct Sim {
         {"label", cfg.label},
         {"protocol", cfg.protocol},
         {"prefetch", cfg.prefetch},
+        {"ticks", cfg.ticks},
         {"layout", cfg.layout},
         {"net", cfg.net},
         {"ranks", std::to_string(P)},
@@ -1600,14 +1706,14 @@ const char* const kUsage = R"(stealsim: discrete-event simulation of shardrun's 
 usage: stealsim [options]
  run
   --ranks P             ranks (2)
-  --threads T           worker threads per rank (1); T*2 shards in flight
+  --threads T           worker threads per rank (1); T*2 shards in flight (see --prefetch)
   --ranks-per-node N    ranks per node (sm: all; else 32)
   --items I             synthetic items (100000)
   --shards S | --shard-items R   plan (default: synthetic's, ceil(I/4096) items a shard)
   --cost C              uniform|linear|sorted-desc|bimodal|pareto:ALPHA ("pareto" = pareto:1.5)
   --mean-us X           mean item cost (50)
   --seed K              synthetic --seed (1)
-  --protocol current|bounded   the code as it is | protocol.patch (ceil(log2 P) random probes
+  --protocol current|bounded   the old code | protocol.patch, applied now (ceil(log2 P) random probes
                         instead of the sweep, back-off of busy ranks' attempts, stop tree)
   --probes K            bounded: random victims per idle call (ceil(log2 P))
   --fanout F            bounded: stop-flag tree fan-out (8)
@@ -1624,9 +1730,22 @@ usage: stealsim [options]
   --tick-ms X           execution.cpp's counter tick (200; 0: off)
   --wait-ms X           main-thread wait without a poll hook (50)
   --wake-us X           a completion wakes the main thread X us later (0)
-  --prefetch always|adaptive|never   2 x threads shards in flight (the code) | only while
-                        the rank's shards average < --prefetch-below-us (2000) | threads
+  --prefetch always|depth|depth256|adaptive|never   2 x threads shards in flight (the old
+                        code) | threads x clamp(ceil(1 ms / m), 2, 64), m an estimate of the
+                        rank's reaped shard durations that rises at once and falls by 1/8,
+                        restarted at a steal from shards queued since, one shard of loot
+                        taken (the code now: core/queue_depth.hpp) | clamp(.., 2, 256), a
+                        plain running mean, no restart (its first version) | 2 x threads only while the rank's
+                        shards average < --prefetch-below-us (2000), else threads | threads
+  --ticks rank0|scaled|scaled256  counts to rank 0 every tick and the stop counter read on
+                        rank 0 (the old code) | counts every max(1, P/1024) ticks, each rank
+                        from its own phase, stop flag read in the rank's own window
+                        (execution.cpp, run_counters.cpp now) | the same every P/256 ticks,
+                        all in phase (their first version) (rank0)
   --start-jitter-us X   ranks enter the executor uniformly within X us (0)
+  --depth-reset-on-steal 0|1  with --prefetch depth; an experiment, not the code: a successful
+                        steal forgets the rank's mean shard duration (depth 2 again, at once,
+                        also for the refill in progress) (0)
   --layout block|strided  initial blocks of the plan's order (the code) | shards dealt
                         round-robin to ranks (ids r, r+P, ... in rank r's block)
   --cores C             share C cores round-robin among all worker threads (oversubscription)
@@ -1689,6 +1808,8 @@ Config parse(int argc, char** argv) {
     else if (a == "--wait-ms") c.wait_ms = d();
     else if (a == "--wake-us") c.wake_us = d();
     else if (a == "--prefetch") c.prefetch = v;
+    else if (a == "--ticks") c.ticks = v;
+    else if (a == "--depth-reset-on-steal") c.depth_reset_on_steal = n();
     else if (a == "--layout") c.layout = v;
     else if (a == "--prefetch-below-us") c.prefetch_below_us = d();
     else if (a == "--start-jitter-us") c.start_jitter_us = d();
@@ -1711,8 +1832,10 @@ Config parse(int argc, char** argv) {
   if (c.fanout < 1) die("--fanout must be >= 1");
   if (c.sweep_eval < 1) die("--sweep-eval must be >= 1");
   if (c.format != "table" && c.format != "csv") die("--format: table or csv");
-  if (c.prefetch != "always" && c.prefetch != "adaptive" && c.prefetch != "never")
-    die("--prefetch: always, adaptive or never");
+  if (c.prefetch != "always" && c.prefetch != "depth" && c.prefetch != "depth256" && c.prefetch != "adaptive" &&
+      c.prefetch != "never")
+    die("--prefetch: always, depth, adaptive or never");
+  if (c.ticks != "rank0" && c.ticks != "scaled" && c.ticks != "scaled256") die("--ticks: rank0, scaled or scaled256");
   apply_net_preset(c);
   if (c.cores > 0 && c.target_progress)
     std::fprintf(stderr, "stealsim: warning: --cores with target progress: wake times are approximate\n");

@@ -26,12 +26,16 @@ with P > cores are labelled "oversubscribed".
 
     /usr/bin/python3 bench/stealsim/validate.py [--reps R] [--dry-run] [--sim-only]
         [--items N] [--mean-us X] [--shards S] [--ranks 2,3,4,8,16]
-        [--costs pareto:1.5,sorted-desc] [--quantum-us Q] [--hosts]
+        [--costs pareto:1.5,sorted-desc] [--quantum-us Q] [--hosts] [--model now|old]
 
   --dry-run   print the commands (real runs and simulator), run nothing
   --sim-only  run only the simulator and print its table (writes no results)
   --hosts     also 2 ranks on two emulated hosts (tests/hosts/mpirun_hosts.sh,
               osc/pt2pt over TCP; needs root for unshare), simulated with --net tcp
+  --model     the code the simulator models: now (default; --protocol bounded
+              --prefetch depth --ticks scaled: protocol.patch applied, the
+              adaptive queue depth, scaled ticks) or old (the simulator's
+              defaults: the code before those changes)
 Environment: BUILD_DIR (default build) holds shardrun. Run outputs go to
 --workdir (default /tmp/stealsim-validate); the simulator is compiled there
 with g++ -O2 if missing or older than its source.
@@ -72,6 +76,7 @@ def parse_args():
     ap.add_argument("--hosts", action="store_true")
     ap.add_argument("--workdir", default="/tmp/stealsim-validate")
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--model", choices=["now", "old"], default="now")
     return ap.parse_args()
 
 
@@ -122,9 +127,13 @@ def real_command(a, case, out):
     return [HOSTS, "2", "1"] + args
 
 
+# The simulator's options for each version of the code.
+MODELS = {"now": ["--protocol", "bounded", "--prefetch", "depth", "--ticks", "scaled"], "old": []}
+
+
 def sim_command(a, binary, case):
     cmd = [binary, "--ranks", str(case["ranks"]), "--threads", "1"] + job_args(a, case["cost"]) + \
-          ["--format", "csv", "--header"]
+          ["--format", "csv", "--header"] + MODELS[a.model]
     if case["where"] == "one host":
         cmd += ["--net", "sm"]
         if case["ranks"] > a.cores:
@@ -259,7 +268,8 @@ def write_results(a, rows, load_before, load_after, seconds):
         "`mpirun -n P --oversubscribe --bind-to none`; real figures are medians over the "
         "repetitions (min–max), from each output's `/run` record. Simulator: the same plan, "
         f"costs and seed, `--net sm`, and with P > cores `--cores {a.cores} --quantum-us "
-        f"{a.quantum_us:g}` (worker threads share the cores round-robin).",
+        f"{a.quantum_us:g}` (worker threads share the cores round-robin); model `{a.model}`"
+        f" (`{' '.join(MODELS[a.model]) or 'the simulator defaults'}`).",
         "",
         "- makespan: first shard start to last shard end; scheduler-independent.",
         "- `/run` efficiency: lower bound / makespan, computed shardrun's way in both (rank "
