@@ -169,8 +169,8 @@ ExecutorStats Executor::run(ShardSource& source,
         idle_pause = std::min(idle_pause * 2, std::chrono::microseconds(2000));
         poll_if_due();
       } else {
-        // Wake when the queued shards have been taken by the workers (they
-        // still run `threads` shards), or sooner when fewer are in flight.
+        // Wake once half the capacity is through (the other half still keeps
+        // the workers busy), or after `threads` when fewer are in flight.
         const std::uint64_t refill_at = capacity / 2;
         const std::uint64_t wake_at = std::max(in_flight > refill_at ? in_flight - refill_at : 0,
                                                std::min(threads, in_flight));
