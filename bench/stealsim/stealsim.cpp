@@ -17,6 +17,7 @@
 // stealsim/README.md states the model, its parameters and where it departs
 // from the real code.
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <coroutine>
@@ -37,7 +38,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include <chrono>
 
 namespace {
 
@@ -128,7 +128,8 @@ struct CostModel {
         const long double logs = std::lgamma(static_cast<long double>(end) + 0.5L) -
                                  std::lgamma(static_cast<long double>(begin) + 0.5L);
         return static_cast<double>(
-            mean_us * (static_cast<long double>(n) * std::log(static_cast<long double>(items)) - logs));
+            mean_us *
+            (static_cast<long double>(n) * std::log(static_cast<long double>(items)) - logs));
       }
     }
     double us = 0;
@@ -227,9 +228,10 @@ struct Config {
   std::string cost = "uniform";
   double mean_us = 50;
   std::uint64_t seed = 1;
-  std::string protocol = "current";  // current (the old code) | bounded (protocol.patch: the code now)
-  int probes = 0;                     // bounded: random victims per idle call (0: ceil(log2 P))
-  int fanout = 8;                     // bounded: stop-flag tree fan-out
+  std::string protocol =
+      "current";   // current (the old code) | bounded (protocol.patch: the code now)
+  int probes = 0;  // bounded: random victims per idle call (0: ceil(log2 P))
+  int fanout = 8;  // bounded: stop-flag tree fan-out
   // network
   std::string net = "tcp";
   double lat_local = -1, lat_remote = -1, lat_own = -1, cas_extra = -1;
@@ -242,15 +244,15 @@ struct Config {
   double tick_ms = 200;  // execution.cpp's watch(): counters on rank 0 (0: off)
   double wait_ms = 50;   // the main thread's wait without a poll hook
   double wake_us = 0;    // a completion wakes the main thread this much later (cond. variable)
-  std::string layout = "block";     // block: the plan's order (the code); strided: see compute_costs
+  std::string layout = "block";  // block: the plan's order (the code); strided: see compute_costs
   std::string prefetch = "always";  // always: 2 x threads in flight (the old code); depth: the code
                                     // now (core/queue_depth.hpp); adaptive: see below
   double prefetch_below_us = 2000;  // adaptive: prefetch only while shards average less
   double start_jitter_us = 0;       // ranks enter the executor uniformly within this
-  int depth_reset_on_steal = 0;     // --prefetch depth, not the code: a steal restarts the depth at 2
-  std::string ticks = "rank0";      // rank0: counts every tick, stop read on rank 0 (the old code);
-                                    // scaled: counts every max(1, P/1024) ticks from rank % that,
-                                    // stop read locally (the code now); scaled256: its first version
+  int depth_reset_on_steal = 0;  // --prefetch depth, not the code: a steal restarts the depth at 2
+  std::string ticks = "rank0";   // rank0: counts every tick, stop read on rank 0 (the old code);
+                                 // scaled: counts every max(1, P/1024) ticks from rank % that,
+                                 // stop read locally (the code now); scaled256: its first version
   // oversubscription: C cores shared round-robin by all worker threads
   int cores = 0;
   double quantum_us = 1500;
@@ -259,7 +261,7 @@ struct Config {
   int sweep_exact_below = 65;  // P below this: every sweep victim is a real op
   int sweep_eval = 64;         // aggregated sweep: re-check for new work every N victims
   int trace_last = 0;
-  int park = 1;                // bounded: idle ranks with no work anywhere wait for their flag
+  int park = 1;  // bounded: idle ranks with no work anywhere wait for their flag
   std::uint64_t closed_form_above = 200'000'000;
   std::string cost_cache;  // directory for cached shard costs (pareto at 10^9 items)
   std::string format = "table";
@@ -336,7 +338,17 @@ struct Op {
   Op* then = nullptr;  // a phantom's successor, issued when its reply is back
 };
 
-enum class Ev : std::uint8_t { resume, main_resume, timeout, arrive, apply, shard_done, core, park_tick, issue };
+enum class Ev : std::uint8_t {
+  resume,
+  main_resume,
+  timeout,
+  arrive,
+  apply,
+  shard_done,
+  core,
+  park_tick,
+  issue
+};
 
 struct Event {
   double t;
@@ -395,7 +407,7 @@ struct Rank {
   double depth_mean_us = 0;
   bool depth_observed = false;
   unsigned generation = 0;  // --prefetch depth: steals so far (shards queued since count)
-  int ticks_unsent = 0;  // --ticks scaled: ticks since this rank last sent its counts
+  int ticks_unsent = 0;     // --ticks scaled: ticks since this rank last sent its counts
 };
 
 // Worker threads sharing `cores` cores round-robin (oversubscription only).
@@ -415,7 +427,7 @@ struct Sim {
   Config cfg;
   int P = 0, T = 1;
   std::uint64_t S = 0;
-  std::vector<double> cost;  // µs of each shard (nominal, SyntheticJob::work)
+  std::vector<double> cost;                 // µs of each shard (nominal, SyntheticJob::work)
   std::vector<unsigned> queued_generation;  // --prefetch depth: the rank's generation when queued
   std::vector<Rank> ranks;
   std::vector<Co<Unit>> mains;
@@ -435,8 +447,8 @@ struct Sim {
   std::uint64_t out_count = 0;
   double out_wake_sum = 0;
   std::uint64_t parked_count = 0;
-  double parked_wait_sum = 0;  // Σ over parked ranks of their mean progress wait
-  double r0_parked_hits = 0;   // expected probes of rank 0 by parked ranks
+  double parked_wait_sum = 0;   // Σ over parked ranks of their mean progress wait
+  double r0_parked_hits = 0;    // expected probes of rank 0 by parked ranks
   std::deque<Op> phantom_pool;  // operations without a waiting coroutine (parked ticks)
   std::vector<Op*> phantom_free;
   // rank 0 statistics
@@ -662,8 +674,8 @@ struct Sim {
   }
   // An operation no coroutine waits for (a parked rank's tick): counted at the
   // target; `then` is issued when its reply is back, as the real rank would.
-  Op* phantom(int src, int dst, OpKind kind, Word word, Cat cat, std::uint64_t a = 0, Op* then = nullptr,
-              bool start = true) {
+  Op* phantom(int src, int dst, OpKind kind, Word word, Cat cat, std::uint64_t a = 0,
+              Op* then = nullptr, bool start = true) {
     Op* op;
     if (!phantom_free.empty()) {
       op = phantom_free.back();
@@ -725,8 +737,8 @@ struct Sim {
   // The time of the k-th completion from now (k >= 1) of rank r's running and
   // queued shards (no oversubscription): list scheduling on its T workers.
   double kth_completion(const Rank& r, std::size_t k) const {
-    std::priority_queue<double, std::vector<double>, std::greater<double>> free_at(r.running_end.begin(),
-                                                                                   r.running_end.end());
+    std::priority_queue<double, std::vector<double>, std::greater<double>> free_at(
+        r.running_end.begin(), r.running_end.end());
     std::size_t next = r.qhead, done_n = 0;
     double t = kInf;
     while (!free_at.empty() && done_n < k) {
@@ -786,7 +798,8 @@ struct Sim {
     r.last_end = std::max(r.last_end, end);
     ++r.shards;
     r.mean_shard_us = r.mean_shard_us < 0 ? duration : 0.75 * r.mean_shard_us + 0.25 * duration;
-    if (cfg.prefetch == "depth256" || (cfg.prefetch == "depth" && queued_generation[pos] == r.generation))
+    if (cfg.prefetch == "depth256" ||
+        (cfg.prefetch == "depth" && queued_generation[pos] == r.generation))
       r.unreaped.push_back(duration);
     ++shards_done;
     first_shard_start = std::min(first_shard_start, start);
@@ -939,7 +952,8 @@ struct Sim {
         refresh(r);
         r.steals += 1;
         r.stolen += take;
-        if (cfg.depth_reset_on_steal || cfg.prefetch == "depth") r.depth_observed = false;  // the loot's shards are another part of the plan
+        if (cfg.depth_reset_on_steal || cfg.prefetch == "depth")
+          r.depth_observed = false;  // the loot's shards are another part of the plan
         if (cfg.prefetch == "depth") ++r.generation;
         co_return true;
       }
@@ -961,8 +975,9 @@ struct Sim {
 
   // Victim index i of a sweep that started at `start`: (rank + start + i) % P.
   int sweep_victim(const Rank& r, int start, std::uint64_t i) const {
-    return static_cast<int>((static_cast<std::uint64_t>(r.id) + static_cast<std::uint64_t>(start) + i) %
-                            static_cast<std::uint64_t>(P));
+    return static_cast<int>(
+        (static_cast<std::uint64_t>(r.id) + static_cast<std::uint64_t>(start) + i) %
+        static_cast<std::uint64_t>(P));
   }
   // Ranks in the circular range [from, from + len) that lie in [lo, hi).
   std::uint64_t count_in(int from, std::uint64_t len, int lo, int hi) const {
@@ -1017,12 +1032,15 @@ struct Sim {
       const bool work_now = work_exists();
       std::uint64_t j = n;
       if (work_now) {
-        const std::uint64_t limit = std::min<std::uint64_t>(n - i, static_cast<std::uint64_t>(cfg.sweep_eval));
+        const std::uint64_t limit =
+            std::min<std::uint64_t>(n - i, static_cast<std::uint64_t>(cfg.sweep_eval));
         j = i + next_nonempty(sweep_victim(r, start, i), limit);
       }
       // rank 0 is always visited with a real operation (its queue is measured)
-      const std::uint64_t zero_at = (static_cast<std::uint64_t>(P) * 2 - static_cast<std::uint64_t>(r.id) -
-                                     static_cast<std::uint64_t>(start)) % static_cast<std::uint64_t>(P);
+      const std::uint64_t zero_at =
+          (static_cast<std::uint64_t>(P) * 2 - static_cast<std::uint64_t>(r.id) -
+           static_cast<std::uint64_t>(start)) %
+          static_cast<std::uint64_t>(P);
       if (r.id != 0 && zero_at >= i && zero_at < j) j = zero_at;
       const double t0 = now;
       const SegmentCost seg = segment_cost(r, start, i, j);
@@ -1042,7 +1060,8 @@ struct Sim {
           if (d >= j - k) break;
           k += d;
           const int v = sweep_victim(r, start, k);
-          if (v != r.id && ranks[static_cast<std::size_t>(v)].nonempty_since <= t0 + segment_cost(r, start, i, k).us) {
+          if (v != r.id && ranks[static_cast<std::size_t>(v)].nonempty_since <=
+                               t0 + segment_cost(r, start, i, k).us) {
             j = k;
             break;
           }
@@ -1093,8 +1112,7 @@ struct Sim {
     if (idle && r.unreported > 0) {
       const std::uint64_t n = r.unreported;
       r.unreported = 0;
-      const std::uint64_t old =
-          co_await remote(r, 0, OpKind::fetch_add, Word::done, kCatDone, n);
+      const std::uint64_t old = co_await remote(r, 0, OpKind::fetch_add, Word::done, kCatDone, n);
       if (old + n == S) co_await remote(r, 0, OpKind::fetch_add, Word::flag, kCatFlag, 1);
     }
     co_await delay(cfg.lat_own);  // load of our own flag word
@@ -1112,7 +1130,8 @@ struct Sim {
     bool got = false;
     if (idle) {
       got = co_await steal_once(r);
-      for (int k = probes_for(); !got && k > 0 && P > 1; --k) got = co_await steal_from(r, other(r));
+      for (int k = probes_for(); !got && k > 0 && P > 1; --k)
+        got = co_await steal_from(r, other(r));
     } else if (now >= r.busy_retry_at) {
       // Shards in flight: one cheap attempt; after a miss, the next only after
       // a back-off (20 µs doubling to 2 ms, like the executor's idle back-off).
@@ -1170,7 +1189,8 @@ struct Sim {
     const int node = r.id / cfg.ranks_per_node;
     const int lo = node * cfg.ranks_per_node, hi = std::min(P, lo + cfg.ranks_per_node);
     const double local = static_cast<double>(hi - lo - 1) / static_cast<double>(P - 1);
-    const double probe = local * cfg.lat_local + (1 - local) * cfg.lat_remote + cfg.svc + mean_progress_wait();
+    const double probe =
+        local * cfg.lat_local + (1 - local) * cfg.lat_remote + cfg.svc + mean_progress_wait();
     r.park_ops = 3 + probes_for();  // two-choice loads, its steal load, the probes
     r.park_period = cfg.backoff_max_us + 2 * cfg.lat_own + r.park_ops * probe;
     r.park_t0 = now;
@@ -1181,7 +1201,8 @@ struct Sim {
     ++r.park_version;
     set_in(r);  // accounted by parked_wait_sum instead
     if (cfg.tick_ms > 0)
-      schedule(parked_tick_time(r, r.last_tick + cfg.tick_ms * 1000), Ev::park_tick, r.id, r.park_version);
+      schedule(parked_tick_time(r, r.last_tick + cfg.tick_ms * 1000), Ev::park_tick, r.id,
+               r.park_version);
   }
   void unpark(Rank& r) {
     const double b = cfg.backoff_max_us;
@@ -1228,7 +1249,7 @@ struct Sim {
     r.main_h = h;
     r.main_waiting = true;
     r.wake_at = wake_at;
-    ++r.wait_version;  // no timeout
+    ++r.wait_version;                               // no timeout
     const double attempt = 3 * mean_probe_cost(r);  // steal_once: two loads, then its victim's
     const double call = cfg.lat_own * (cfg.protocol == "bounded" ? 2 : 1);  // take_own (+ own flag)
     if (cfg.protocol == "bounded") {
@@ -1247,7 +1268,8 @@ struct Sim {
     ++r.park_version;
     set_in(r);
     if (cfg.tick_ms > 0)
-      schedule(parked_tick_time(r, r.last_tick + cfg.tick_ms * 1000), Ev::park_tick, r.id, r.park_version);
+      schedule(parked_tick_time(r, r.last_tick + cfg.tick_ms * 1000), Ev::park_tick, r.id,
+               r.park_version);
   }
   void busy_unpark(Rank& r) {
     const double elapsed = now - r.park_t0;
@@ -1267,7 +1289,8 @@ struct Sim {
       if (++r.ticks_unsent >= ticks_per_send()) {
         r.ticks_unsent = 0;
         if (r.unsent > 0) {
-          Op* second = phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, nullptr, false);
+          Op* second = phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent,
+                               nullptr, false);
           phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, second, true);
           r.unsent = 0;
         }
@@ -1275,7 +1298,8 @@ struct Sim {
     } else if (r.id != 0) {  // rank 0 reads its own window
       Op* load = phantom(r.id, 0, OpKind::load, Word::counter, kCatTick, 0, nullptr, r.unsent == 0);
       if (r.unsent > 0) {  // one after the other, as tick() does them
-        Op* second = phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, load, false);
+        Op* second =
+            phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, load, false);
         phantom(r.id, 0, OpKind::fetch_add, Word::counter, kCatTick, r.unsent, second, true);
         r.unsent = 0;
       }
@@ -1330,7 +1354,8 @@ struct Sim {
   void depth_observe(Rank& r, double us) const {
     const double s = std::max(us, 0.0);
     const bool rise_at_once = cfg.prefetch == "depth" && s >= r.depth_mean_us;
-    r.depth_mean_us = r.depth_observed && !rise_at_once ? r.depth_mean_us + (s - r.depth_mean_us) / 8 : s;
+    r.depth_mean_us =
+        r.depth_observed && !rise_at_once ? r.depth_mean_us + (s - r.depth_mean_us) / 8 : s;
     r.depth_observed = true;
   }
   std::uint64_t depth_per_thread(const Rank& r) const {
@@ -1350,14 +1375,15 @@ struct Sim {
       if (cfg.prefetch == "never") return static_cast<std::uint64_t>(T);
       if (cfg.prefetch == "depth" || cfg.prefetch == "depth256")
         return static_cast<std::uint64_t>(T) * depth_per_thread(r);
-      return r.mean_shard_us >= 0 && r.mean_shard_us < cfg.prefetch_below_us ? full
-                                                                              : static_cast<std::uint64_t>(T);
+      return r.mean_shard_us >= 0 && r.mean_shard_us < cfg.prefetch_below_us
+                 ? full
+                 : static_cast<std::uint64_t>(T);
     };
     std::uint64_t capacity = capacity_now();
     double idle_pause = cfg.backoff_min_us;
     bool source_dry = false;
-    const double wait_us = cfg.target_progress ? std::min(cfg.poll_us, cfg.wait_ms * 1000)
-                                               : cfg.wait_ms * 1000;
+    const double wait_us =
+        cfg.target_progress ? std::min(cfg.poll_us, cfg.wait_ms * 1000) : cfg.wait_ms * 1000;
     for (;;) {
       bool waiting_for_work = false;
       capacity = capacity_now();
@@ -1382,7 +1408,8 @@ struct Sim {
         idle_pause = std::min(idle_pause * 2, cfg.backoff_max_us);
       } else {
         std::uint64_t wake_at = std::min<std::uint64_t>(static_cast<std::uint64_t>(T), r.in_flight);
-        if (cfg.prefetch == "depth" || cfg.prefetch == "depth256") {  // refill once half of the capacity is through
+        if (cfg.prefetch == "depth" ||
+            cfg.prefetch == "depth256") {  // refill once half of the capacity is through
           const std::uint64_t refill_at = capacity / 2;
           wake_at = std::max(r.in_flight > refill_at ? r.in_flight - refill_at : 0, wake_at);
         }
@@ -1430,14 +1457,16 @@ struct Sim {
     std::string cache;
     if (!cfg.cost_cache.empty()) {
       char name[256];
-      std::snprintf(name, sizeof name, "costs-%s-%g-%" PRIu64 "-%" PRIu64 "-%" PRIu64 "-%" PRIu64 ".bin",
+      std::snprintf(name, sizeof name,
+                    "costs-%s-%g-%" PRIu64 "-%" PRIu64 "-%" PRIu64 "-%" PRIu64 ".bin",
                     cfg.cost.c_str(), cfg.mean_us, cfg.seed, cfg.items, plan.count, plan.fixed);
       for (char* c = name; *c; ++c)
         if (*c == ':' || *c == '/') *c = '_';
       std::filesystem::create_directories(cfg.cost_cache);
       cache = (std::filesystem::path(cfg.cost_cache) / name).string();
       std::ifstream in(cache, std::ios::binary);
-      if (in && in.read(reinterpret_cast<char*>(cost.data()), static_cast<std::streamsize>(S * sizeof(double))))
+      if (in && in.read(reinterpret_cast<char*>(cost.data()),
+                        static_cast<std::streamsize>(S * sizeof(double))))
         return;
     }
     for (std::uint64_t id = 0; id < S; ++id) {
@@ -1446,7 +1475,8 @@ struct Sim {
     }
     if (!cache.empty()) {
       std::ofstream out(cache + ".tmp", std::ios::binary);
-      out.write(reinterpret_cast<const char*>(cost.data()), static_cast<std::streamsize>(S * sizeof(double)));
+      out.write(reinterpret_cast<const char*>(cost.data()),
+                static_cast<std::streamsize>(S * sizeof(double)));
       out.close();
       std::filesystem::rename(cache + ".tmp", cache);
     }
@@ -1495,7 +1525,8 @@ struct Sim {
                             ? std::uniform_real_distribution<double>(0, cfg.start_jitter_us)(jitter)
                             : 0;
       ranks[static_cast<std::size_t>(i)].last_tick = t0;
-      if (cfg.ticks == "scaled") ranks[static_cast<std::size_t>(i)].ticks_unsent = i % ticks_per_send();
+      if (cfg.ticks == "scaled")
+        ranks[static_cast<std::size_t>(i)].ticks_unsent = i % ticks_per_send();
       schedule(t0, Ev::resume, i, 0, mains.back().h.address());
     }
     const double limit = cfg.max_sim_s * 1e6;
@@ -1554,7 +1585,8 @@ struct Sim {
       }
     }
     if (exited != P) die("deadlock: " + std::to_string(P - exited) + " rank(s) never stopped");
-    if (shards_done != S) die("shards run " + std::to_string(shards_done) + " != " + std::to_string(S));
+    if (shards_done != S)
+      die("shards run " + std::to_string(shards_done) + " != " + std::to_string(S));
   }
 
   // ---- the report
@@ -1568,12 +1600,15 @@ struct Sim {
       longest = std::max(longest, r.longest);
       busy_all += r.busy;
     }
-    const double makespan = last_shard_end > first_shard_start ? last_shard_end - first_shard_start : 0;
+    const double makespan =
+        last_shard_end > first_shard_start ? last_shard_end - first_shard_start : 0;
     const double ideal = total_speed > 0 ? total_work / total_speed : 0;
     const double bound = std::max(ideal, longest);
     const double efficiency = makespan > 0 ? bound / makespan : 0;
     // Nominal: every rank's thread-slots, idle or not (ranks that ran nothing count).
-    const double slots = static_cast<double>(P) * T * (cfg.cores > 0 ? std::min(1.0, static_cast<double>(cfg.cores) / (P * T)) : 1.0);
+    const double slots =
+        static_cast<double>(P) * T *
+        (cfg.cores > 0 ? std::min(1.0, static_cast<double>(cfg.cores) / (P * T)) : 1.0);
     const double utilization = makespan > 0 ? total_work / (slots * makespan) : 0;
     const double max_cost = cost.empty() ? 0 : *std::max_element(cost.begin(), cost.end());
     const double nominal_bound = std::max(total_work / slots, max_cost);
@@ -1669,10 +1704,13 @@ struct Sim {
         {"rank0_peak_ops_per_s_10ms", num(static_cast<double>(peak10) / 0.010, "%.0f")},
         {"rank0_utilization", num(end > 0 ? r0_busy / end : 0, "%.4f")},
         {"rank0_peak_queue", std::to_string(r0_peak_queue)},
-        {"rank0_wait_mean_us", num(r0_total ? r0_wait_sum / static_cast<double>(r0_total) : 0, "%.2f")},
+        {"rank0_wait_mean_us",
+         num(r0_total ? r0_wait_sum / static_cast<double>(r0_total) : 0, "%.2f")},
         {"rank0_wait_max_us", num(r0_wait_max, "%.1f")},
-        {"rank0_protocol_ops_per_s", num(end_s > 0 ? static_cast<double>(r0_protocol) / end_s : 0, "%.0f")},
-        {"rank0_protocol_peak_ops_per_s_10ms", num(static_cast<double>(peak10_protocol) / 0.010, "%.0f")},
+        {"rank0_protocol_ops_per_s",
+         num(end_s > 0 ? static_cast<double>(r0_protocol) / end_s : 0, "%.0f")},
+        {"rank0_protocol_peak_ops_per_s_10ms",
+         num(static_cast<double>(peak10_protocol) / 0.010, "%.0f")},
         {"rank0_protocol_peak_queue", std::to_string(r0_peak_queue_protocol)},
         {"rank0_protocol_wait_mean_us",
          num(r0_protocol ? r0_wait_sum_protocol / static_cast<double>(r0_protocol) : 0, "%.2f")},
@@ -1685,8 +1723,8 @@ struct Sim {
       std::sort(t.begin(), t.end(), [](const Trace& a, const Trace& b) { return a.end > b.end; });
       std::fprintf(stderr, "# shard rank start_s end_s cost_s (last %d to end)\n", cfg.trace_last);
       for (int i = 0; i < cfg.trace_last && i < static_cast<int>(t.size()); ++i)
-        std::fprintf(stderr, "%" PRIu64 " %d %.4f %.4f %.4f\n", t[i].pos, t[i].rank, t[i].start / 1e6,
-                     t[i].end / 1e6, cost[t[i].pos] / 1e6);
+        std::fprintf(stderr, "%" PRIu64 " %d %.4f %.4f %.4f\n", t[i].pos, t[i].rank,
+                     t[i].start / 1e6, t[i].end / 1e6, cost[t[i].pos] / 1e6);
     }
     if (cfg.format == "csv") {
       if (cfg.header) {
@@ -1694,7 +1732,8 @@ struct Sim {
           std::printf("%s%s", i ? "," : "", fields[i].name);
         std::printf("\n");
       }
-      for (std::size_t i = 0; i < fields.size(); ++i) std::printf("%s%s", i ? "," : "", fields[i].value.c_str());
+      for (std::size_t i = 0; i < fields.size(); ++i)
+        std::printf("%s%s", i ? "," : "", fields[i].value.c_str());
       std::printf("\n");
     } else {
       for (const Field& f : fields) std::printf("%-28s %s\n", f.name, f.value.c_str());
@@ -1780,65 +1819,113 @@ Config parse(int argc, char** argv) {
     auto d = [&] { return std::stod(v); };
     auto u = [&] { return static_cast<std::uint64_t>(std::stoull(v)); };
     auto n = [&] { return std::stoi(v); };
-    if (a == "--ranks") c.ranks = n();
-    else if (a == "--threads") c.threads = n();
-    else if (a == "--ranks-per-node") c.ranks_per_node = n();
-    else if (a == "--items") c.items = u();
-    else if (a == "--shards") c.shards = u();
-    else if (a == "--shard-items" || a == "--shard-rows") c.shard_items = u();
-    else if (a == "--cost") c.cost = v;
-    else if (a == "--mean-us") c.mean_us = d();
-    else if (a == "--seed") c.seed = u();
-    else if (a == "--protocol") c.protocol = v;
-    else if (a == "--probes") c.probes = n();
-    else if (a == "--fanout") c.fanout = n();
-    else if (a == "--net") c.net = v;
-    else if (a == "--latency-remote-us") c.lat_remote = d();
-    else if (a == "--latency-local-us") c.lat_local = d();
-    else if (a == "--latency-own-us") c.lat_own = d();
-    else if (a == "--cas-extra-us") c.cas_extra = d();
-    else if (a == "--service-us") c.svc = d();
-    else if (a == "--service0-us") c.svc0 = d();
-    else if (a == "--target-progress") c.target_progress = n();
-    else if (a == "--poll-us") c.poll_us = d();
-    else if (a == "--overhead-us") c.overhead_us = d();
-    else if (a == "--backoff-min-us") c.backoff_min_us = d();
-    else if (a == "--backoff-max-us") c.backoff_max_us = d();
-    else if (a == "--tick-ms") c.tick_ms = d();
-    else if (a == "--wait-ms") c.wait_ms = d();
-    else if (a == "--wake-us") c.wake_us = d();
-    else if (a == "--prefetch") c.prefetch = v;
-    else if (a == "--ticks") c.ticks = v;
-    else if (a == "--depth-reset-on-steal") c.depth_reset_on_steal = n();
-    else if (a == "--layout") c.layout = v;
-    else if (a == "--prefetch-below-us") c.prefetch_below_us = d();
-    else if (a == "--start-jitter-us") c.start_jitter_us = d();
-    else if (a == "--cores") c.cores = n();
-    else if (a == "--quantum-us") c.quantum_us = d();
-    else if (a == "--yield-at-end") c.yield_at_end = n();
-    else if (a == "--sweep-exact-below") c.sweep_exact_below = n();
-    else if (a == "--sweep-eval") c.sweep_eval = n();
-    else if (a == "--park") c.park = n();
-    else if (a == "--trace-last") c.trace_last = n();
-    else if (a == "--closed-form-above") c.closed_form_above = u();
-    else if (a == "--cost-cache") c.cost_cache = v;
-    else if (a == "--format") c.format = v;
-    else if (a == "--label") c.label = v;
-    else if (a == "--max-sim-s") c.max_sim_s = d();
-    else die("unknown option " + a + " (--help)");
+    if (a == "--ranks")
+      c.ranks = n();
+    else if (a == "--threads")
+      c.threads = n();
+    else if (a == "--ranks-per-node")
+      c.ranks_per_node = n();
+    else if (a == "--items")
+      c.items = u();
+    else if (a == "--shards")
+      c.shards = u();
+    else if (a == "--shard-items" || a == "--shard-rows")
+      c.shard_items = u();
+    else if (a == "--cost")
+      c.cost = v;
+    else if (a == "--mean-us")
+      c.mean_us = d();
+    else if (a == "--seed")
+      c.seed = u();
+    else if (a == "--protocol")
+      c.protocol = v;
+    else if (a == "--probes")
+      c.probes = n();
+    else if (a == "--fanout")
+      c.fanout = n();
+    else if (a == "--net")
+      c.net = v;
+    else if (a == "--latency-remote-us")
+      c.lat_remote = d();
+    else if (a == "--latency-local-us")
+      c.lat_local = d();
+    else if (a == "--latency-own-us")
+      c.lat_own = d();
+    else if (a == "--cas-extra-us")
+      c.cas_extra = d();
+    else if (a == "--service-us")
+      c.svc = d();
+    else if (a == "--service0-us")
+      c.svc0 = d();
+    else if (a == "--target-progress")
+      c.target_progress = n();
+    else if (a == "--poll-us")
+      c.poll_us = d();
+    else if (a == "--overhead-us")
+      c.overhead_us = d();
+    else if (a == "--backoff-min-us")
+      c.backoff_min_us = d();
+    else if (a == "--backoff-max-us")
+      c.backoff_max_us = d();
+    else if (a == "--tick-ms")
+      c.tick_ms = d();
+    else if (a == "--wait-ms")
+      c.wait_ms = d();
+    else if (a == "--wake-us")
+      c.wake_us = d();
+    else if (a == "--prefetch")
+      c.prefetch = v;
+    else if (a == "--ticks")
+      c.ticks = v;
+    else if (a == "--depth-reset-on-steal")
+      c.depth_reset_on_steal = n();
+    else if (a == "--layout")
+      c.layout = v;
+    else if (a == "--prefetch-below-us")
+      c.prefetch_below_us = d();
+    else if (a == "--start-jitter-us")
+      c.start_jitter_us = d();
+    else if (a == "--cores")
+      c.cores = n();
+    else if (a == "--quantum-us")
+      c.quantum_us = d();
+    else if (a == "--yield-at-end")
+      c.yield_at_end = n();
+    else if (a == "--sweep-exact-below")
+      c.sweep_exact_below = n();
+    else if (a == "--sweep-eval")
+      c.sweep_eval = n();
+    else if (a == "--park")
+      c.park = n();
+    else if (a == "--trace-last")
+      c.trace_last = n();
+    else if (a == "--closed-form-above")
+      c.closed_form_above = u();
+    else if (a == "--cost-cache")
+      c.cost_cache = v;
+    else if (a == "--format")
+      c.format = v;
+    else if (a == "--label")
+      c.label = v;
+    else if (a == "--max-sim-s")
+      c.max_sim_s = d();
+    else
+      die("unknown option " + a + " (--help)");
   }
   if (c.ranks < 1 || c.threads < 1) die("--ranks and --threads must be >= 1");
   if (c.protocol != "current" && c.protocol != "bounded") die("--protocol: current or bounded");
   if (c.fanout < 1) die("--fanout must be >= 1");
   if (c.sweep_eval < 1) die("--sweep-eval must be >= 1");
   if (c.format != "table" && c.format != "csv") die("--format: table or csv");
-  if (c.prefetch != "always" && c.prefetch != "depth" && c.prefetch != "depth256" && c.prefetch != "adaptive" &&
-      c.prefetch != "never")
+  if (c.prefetch != "always" && c.prefetch != "depth" && c.prefetch != "depth256" &&
+      c.prefetch != "adaptive" && c.prefetch != "never")
     die("--prefetch: always, depth, adaptive or never");
-  if (c.ticks != "rank0" && c.ticks != "scaled" && c.ticks != "scaled256") die("--ticks: rank0, scaled or scaled256");
+  if (c.ticks != "rank0" && c.ticks != "scaled" && c.ticks != "scaled256")
+    die("--ticks: rank0, scaled or scaled256");
   apply_net_preset(c);
   if (c.cores > 0 && c.target_progress)
-    std::fprintf(stderr, "stealsim: warning: --cores with target progress: wake times are approximate\n");
+    std::fprintf(stderr,
+                 "stealsim: warning: --cores with target progress: wake times are approximate\n");
   return c;
 }
 
