@@ -12,11 +12,17 @@ namespace shardrun::jobs {
 
 Registry builtin_registry() {
   Registry registry;
-  registry.add({"stats", "count, sum, mean, variance, min, max and NaNs per column of a dataset",
-                [] { return std::make_unique<StatsJob>(); }});
+  // Revision 2: partials carry missing counts; rows wider than 512 values
+  // take a streaming kernel (other bits for such inputs).
+  registry.add({"stats",
+                "count, sum, mean, variance, min, max, NaNs and missing values per element of a "
+                "row (or --all) of a dataset",
+                [] { return std::make_unique<StatsJob>(); }, 2});
+  // Revision 2: partials carry missing counts.
   registry.add({"histogram",
-                "counts in equal bins over --range per column of a dataset (numpy semantics)",
-                [] { return std::make_unique<HistogramJob>(); }});
+                "counts in equal bins over --range per element of a row (or --all) of a dataset "
+                "(numpy semantics)",
+                [] { return std::make_unique<HistogramJob>(); }, 2});
   registry.add({"synthetic",
                 "items that burn a chosen CPU cost (--cost), for balance studies; a checksum "
                 "proves exactly once",

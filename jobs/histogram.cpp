@@ -72,7 +72,7 @@ std::pair<double, double> parse_range(const std::string& text) {
 }
 
 HistogramPartial::HistogramPartial(std::uint64_t cols, std::uint64_t bins)
-    : cols_(cols), bins_(bins), cells_(cols * (bins + 3)) {}
+    : cols_(cols), bins_(bins), cells_(cols * (bins + 4)) {}
 
 void HistogramPartial::combine(const Partial& right) {
   const auto& other = static_cast<const HistogramPartial&>(right);
@@ -91,23 +91,27 @@ PartialPtr HistogramPartial::decode(Decoder& in) {
   const auto cols = in.get<std::uint64_t>();
   const auto bins = in.get<std::uint64_t>();
   const std::uint64_t cells = in.remaining() / sizeof(std::uint64_t);
-  if (bins > cells || cols > cells / (bins + 3))
+  if (bins > cells || cols > cells / (bins + 4))
     throw RuntimeError("corrupt partial: more histogram cells than bytes");
   auto partial = std::make_unique<HistogramPartial>(cols, bins);
   in.get_bytes(partial->cells_.data(), partial->cells_.size() * sizeof(std::uint64_t));
   return partial;
 }
 
-void HistogramPartial::add_block(const Block& block, const Binning& binning) {
-  const std::uint64_t under = bins_, over = bins_ + 1, nan = bins_ + 2;
+void HistogramPartial::add_block(const Block& block, const Binning& binning,
+                                 const MissingValues& missing) {
+  const std::uint64_t under = bins_, over = bins_ + 1, nan = bins_ + 2, absent = bins_ + 3;
   visit_element_type(block.type, [&](auto tag) {
     using T = decltype(tag);
     const T* data = static_cast<const T*>(block.data);
     for (std::uint64_t row = 0; row < block.rows; ++row) {
       for (std::uint64_t c = 0; c < cols_; ++c) {
-        const double v = static_cast<double>(data[row * cols_ + c]);
+        const T raw = data[row * cols_ + c];
+        const double v = static_cast<double>(raw);
         std::uint64_t* cells = cells_.data() + c * stride();
-        if (std::isnan(v)) {
+        if (!missing.empty() && missing.contains(raw)) {
+          ++cells[absent];
+        } else if (std::isnan(v)) {
           ++cells[nan];
         } else if (v < binning.lo()) {
           ++cells[under];
@@ -122,7 +126,10 @@ void HistogramPartial::add_block(const Block& block, const Binning& binning) {
 }
 
 void HistogramJob::add_options(Options& options) {
-  options.add("--input", input_, "Dataset to count, FILE.h5:/path (1-D or 2-D, integer or float)")
+  options
+      .add("--input", input_,
+           "Dataset to count, FILE.h5:/path (any rank, integer or float; FILE may be a glob, a "
+           "directory or @list.txt; /table#field picks fields of a compound table)")
       .required();
   options.add("--bins", bins_, "Number of equal bins").show_default().range(1, 1 << 24);
   options
@@ -130,15 +137,36 @@ void HistogramJob::add_options(Options& options) {
            "LO:HI, the range the bins cover (values outside count as "
            "underflow/overflow)")
       .required();
+  options.flag("--all", all_,
+               "One histogram of every value instead of one per element of a row (a column of a "
+               "2-D dataset, a grid cell of a 3-D one)");
+  options.add("--missing", missing_text_,
+              "Values to count as missing (missing_count) rather than bin: 'fill' for the "
+              "dataset's _FillValue/missing_value attributes or HDF5 fill value, or a number");
 }
 
 std::string HistogramJob::parameters() const {
-  return "input=" + input_ + ";bins=" + std::to_string(bins_) + ";range=" + range_;
+  std::string text = "input=" + input_ + ";bins=" + std::to_string(bins_) + ";range=" + range_;
+  if (all_) text += ";all";
+  if (!missing_text_.empty()) text += ";missing=" + missing_text_;
+  return text;
 }
 
 DomainSpec HistogramJob::domain() const {
   binning();  // validates --range before any input is opened
   return DatasetDomain{input_};
+}
+
+void HistogramJob::prepare(const InputInfo& input) {
+  input_info_ = input;
+  missing_ = MissingValues::parse(missing_text_, input, input_);
+  // Every shard in flight holds a partial of this many cells.
+  const std::uint64_t cols = all_ ? 1 : input.cols;
+  if (cols > kMaxCells / (bins_ + 4))
+    throw UsageError(
+        "--bins: " + std::to_string(bins_) + " bins for each of the " + std::to_string(cols) +
+        " values in a row of " + input_ + " make " + "more than " + std::to_string(kMaxCells) +
+        " counters a shard; use --all for one histogram of every value, or fewer bins");
 }
 
 Binning HistogramJob::binning() const {
@@ -148,33 +176,43 @@ Binning HistogramJob::binning() const {
 
 PartialPtr HistogramJob::process(ShardContext& ctx) const {
   const Binning bins = binning();
-  auto partial = std::make_unique<HistogramPartial>(input_info_.cols, bins_);
-  ctx.for_each_block([&](const Block& block) { partial->add_block(block, bins); });
+  auto partial = std::make_unique<HistogramPartial>(all_ ? 1 : input_info_.cols, bins_);
+  ctx.for_each_block([&](const Block& block) {
+    Block values = block;
+    if (all_) {  // every value of the block as one column
+      values.rows = block.rows * block.cols;
+      values.cols = 1;
+    }
+    partial->add_block(values, bins, missing_);
+  });
   return partial;
 }
 
 std::string HistogramJob::finalize(const Partial& total, ResultWriter& out) const {
   const auto& h = static_cast<const HistogramPartial&>(total);
   const Binning bins = binning();
-  const bool one_d = input_info_.rank == 1;
   const std::uint64_t cols = h.cols();
-  std::vector<std::uint64_t> counts, under, over, nan;
+  std::vector<std::uint64_t> counts, under, over, nan, missing;
   for (std::uint64_t c = 0; c < cols; ++c) {
     const std::uint64_t* cells = h.cells().data() + c * h.stride();
     counts.insert(counts.end(), cells, cells + bins_);
     under.push_back(cells[bins_]);
     over.push_back(cells[bins_ + 1]);
     nan.push_back(cells[bins_ + 2]);
+    missing.push_back(cells[bins_ + 3]);
   }
+  // Per element of a row, in the row's shape (scalars with --all); counts
+  // add the bins as a last axis.
   const std::vector<std::uint64_t> per_column =
-      one_d ? std::vector<std::uint64_t>{} : std::vector<std::uint64_t>{cols};
-  out.write<std::uint64_t>(
-      "counts", counts,
-      one_d ? std::vector<std::uint64_t>{bins_} : std::vector<std::uint64_t>{cols, bins_});
+      all_ ? std::vector<std::uint64_t>{} : input_info_.row_shape();
+  std::vector<std::uint64_t> counts_dims = per_column;
+  counts_dims.push_back(bins_);
+  out.write<std::uint64_t>("counts", counts, counts_dims);
   out.write<double>("edges", bins.edges(), {bins_ + 1});
   out.write<std::uint64_t>("underflow", under, per_column);
   out.write<std::uint64_t>("overflow", over, per_column);
   out.write<std::uint64_t>("nan_count", nan, per_column);
+  out.write<std::uint64_t>("missing_count", missing, per_column);
 
   const auto peak = std::max_element(counts.begin(), counts.begin() + static_cast<long>(bins_));
   char line[200];

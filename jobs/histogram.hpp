@@ -1,4 +1,5 @@
-// The `histogram` job: per-column counts in equal bins over a fixed range.
+// The `histogram` job: counts in equal bins over a fixed range, per element
+// of a row (a column of a 2-D dataset) or, with --all, of every value.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include "shardrun/job.hpp"
+#include "shardrun/missing.hpp"
 
 namespace shardrun::jobs {
 
@@ -39,12 +41,12 @@ class HistogramPartial : public Partial {
   void encode(Encoder& out) const override;
   static PartialPtr decode(Decoder& in);
 
-  void add_block(const Block& block, const Binning& binning);
+  void add_block(const Block& block, const Binning& binning, const MissingValues& missing = {});
   std::uint64_t cols() const { return cols_; }
   std::uint64_t bins() const { return bins_; }
-  // Per column: bins counts, then underflow, overflow, NaN.
+  // Per column: bins counts, then underflow, overflow, NaN, missing.
   const std::vector<std::uint64_t>& cells() const { return cells_; }
-  std::uint64_t stride() const { return bins_ + 3; }
+  std::uint64_t stride() const { return bins_ + 4; }
 
  private:
   std::uint64_t cols_, bins_;
@@ -56,7 +58,7 @@ class HistogramJob : public ReduceJob {
   void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override;
-  void prepare(const InputInfo& input) override { input_info_ = input; }
+  void prepare(const InputInfo& input) override;
   PartialPtr process(ShardContext& ctx) const override;
   PartialPtr decode(Decoder& in) const override { return HistogramPartial::decode(in); }
   std::string finalize(const Partial& total, ResultWriter& out) const override;
@@ -66,7 +68,11 @@ class HistogramJob : public ReduceJob {
   std::string input_;
   std::uint64_t bins_ = 64;
   std::string range_;
+  bool all_ = false;
+  std::string missing_text_;
+  MissingValues missing_;
   InputInfo input_info_;
+  static constexpr std::uint64_t kMaxCells = 1ull << 22;  // 32 MiB of counters a partial
 };
 
 }  // namespace shardrun::jobs

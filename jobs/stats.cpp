@@ -5,16 +5,19 @@
 #include <cstdio>
 
 #include "stats_kernels.hpp"
+#include "stats_wide.hpp"
 
 namespace shardrun::jobs {
 
 void ColumnStats::merge(const ColumnStats& right, bool integer) {
   nan_count += right.nan_count;
+  missing_count += right.missing_count;
   if (right.count == 0) return;
   if (count == 0) {
-    const std::uint64_t nans = nan_count;
+    const std::uint64_t nans = nan_count, missing = missing_count;
     *this = right;
     nan_count = nans;
+    missing_count = missing;
     return;
   }
   const double na = static_cast<double>(count);
@@ -38,6 +41,9 @@ void ColumnStats::merge(const ColumnStats& right, bool integer) {
   }
 }
 
+StatsPartial::StatsPartial(std::uint64_t cols, bool integer) : integer_(integer), columns_(cols) {}
+StatsPartial::~StatsPartial() = default;
+
 void StatsPartial::combine(const Partial& right) {
   const auto& other = static_cast<const StatsPartial&>(right);
   if (other.columns_.size() != columns_.size() || other.integer_ != integer_)
@@ -52,6 +58,7 @@ void StatsPartial::encode(Encoder& out) const {
   for (const ColumnStats& c : columns_) {
     out.put(c.count);
     out.put(c.nan_count);
+    out.put(c.missing_count);
     out.put(c.mean);
     out.put(c.m2);
     out.put(c.float_sum);
@@ -66,13 +73,14 @@ void StatsPartial::encode(Encoder& out) const {
 PartialPtr StatsPartial::decode(Decoder& in) {
   const bool integer = in.get<std::uint8_t>() != 0;
   const auto cols = in.get<std::uint64_t>();
-  constexpr std::size_t kColumnBytes = 7 * sizeof(double) + 3 * sizeof(Int128);
+  constexpr std::size_t kColumnBytes = 8 * sizeof(double) + 3 * sizeof(Int128);
   if (cols > in.remaining() / kColumnBytes)
     throw RuntimeError("corrupt partial: more stats columns than bytes");
   auto partial = std::make_unique<StatsPartial>(cols, integer);
   for (ColumnStats& c : partial->columns_) {
     c.count = in.get<std::uint64_t>();
     c.nan_count = in.get<std::uint64_t>();
+    c.missing_count = in.get<std::uint64_t>();
     c.mean = in.get<double>();
     c.m2 = in.get<double>();
     c.float_sum = in.get<double>();
@@ -85,35 +93,83 @@ PartialPtr StatsPartial::decode(Decoder& in) {
   return partial;
 }
 
-void StatsPartial::add_block(const Block& block) {
+void StatsPartial::add_block(const Block& block, const MissingValues& missing) {
+  const std::size_t cols = block.cols;
+  if (cols > kWideRow) {
+    if (!wide_) wide_ = std::make_unique<WideStats>(cols, integer_);
+    wide_->add_rows(block, missing);
+    return;
+  }
   visit_element_type(block.type, [&](auto tag) {
     using T = decltype(tag);
     const T* data = static_cast<const T*>(block.data);
-    const std::size_t cols = block.cols;
     const std::size_t rows_per_chunk = std::max<std::size_t>(1, kStatsChunk / cols);
+    static thread_local std::vector<T> kept;  // a chunk's values of one column that are not missing
     for (std::size_t row = 0; row < block.rows; row += rows_per_chunk) {
       const std::size_t rows = std::min<std::size_t>(rows_per_chunk, block.rows - row);
-      for (std::size_t c = 0; c < cols; ++c)
-        columns_[c].merge(chunk_stats(data + row * cols + c, rows, cols), integer_);
+      for (std::size_t c = 0; c < cols; ++c) {
+        const T* column = data + row * cols + c;
+        if (missing.empty()) {
+          columns_[c].merge(chunk_stats(column, rows, cols), integer_);
+          continue;
+        }
+        kept.clear();
+        for (std::size_t i = 0; i < rows; ++i)
+          if (!missing.contains(column[i * cols])) kept.push_back(column[i * cols]);
+        ColumnStats s = kept.empty() ? ColumnStats{} : chunk_stats(kept.data(), kept.size(), 1);
+        s.missing_count = rows - kept.size();
+        columns_[c].merge(s, integer_);
+      }
     }
   });
 }
 
-void StatsJob::add_options(Options& options) {
-  options
-      .add("--input", input_, "Dataset to summarise, FILE.h5:/path (1-D or 2-D, integer or float)")
-      .required();
+void StatsPartial::finish() {
+  if (!wide_) return;
+  wide_->merge_into(columns_);
+  wide_.reset();
 }
 
-std::string StatsJob::parameters() const { return "input=" + input_; }
+void StatsJob::add_options(Options& options) {
+  options
+      .add("--input", input_,
+           "Dataset to summarise, FILE.h5:/path (any rank, integer or float; FILE may be a glob, "
+           "a directory or @list.txt; /table#field picks fields of a compound table)")
+      .required();
+  options.flag("--all", all_,
+               "One figure over every value instead of one per element of a row (a column of a "
+               "2-D dataset, a grid cell of a 3-D one)");
+  options.add("--missing", missing_text_,
+              "Values to count as missing (missing_count) rather than as numbers: 'fill' for the "
+              "dataset's _FillValue/missing_value attributes or HDF5 fill value, or a number");
+}
+
+std::string StatsJob::parameters() const {
+  std::string text = "input=" + input_;
+  if (all_) text += ";all";
+  if (!missing_text_.empty()) text += ";missing=" + missing_text_;
+  return text;
+}
+
+void StatsJob::prepare(const InputInfo& input) {
+  input_info_ = input;
+  missing_ = MissingValues::parse(missing_text_, input, input_);
+}
 
 PartialPtr StatsJob::process(ShardContext& ctx) const {
   const bool integer = is_integer(input_info_.type);
-  auto total = std::make_unique<StatsPartial>(input_info_.cols, integer);
+  auto total = std::make_unique<StatsPartial>(all_ ? 1 : input_info_.cols, integer);
   // Blocks run one after another on the shard's thread: the computation is a
   // small part of a block's read, so handing pieces of it to other threads
   // gains little and moves the block between cores' caches.
-  ctx.for_each_block([&](const Block& block) { total->add_block(block); });
+  ctx.for_each_block([&](const Block& block) {
+    if (!all_) return total->add_block(block, missing_);
+    Block values = block;  // every value of the block as one column, in row-major order
+    values.rows = block.rows * block.cols;
+    values.cols = 1;
+    total->add_block(values, missing_);
+  });
+  total->finish();
   return total;
 }
 
@@ -121,22 +177,25 @@ std::string StatsJob::finalize(const Partial& total, ResultWriter& out) const {
   const auto& stats = static_cast<const StatsPartial&>(total);
   const auto& columns = stats.columns();
   const std::size_t cols = columns.size();
+  // One figure per element of a row, in the row's shape; scalars for --all.
   const std::vector<std::uint64_t> dims =
-      input_info_.rank == 1 ? std::vector<std::uint64_t>{} : std::vector<std::uint64_t>{cols};
+      all_ ? std::vector<std::uint64_t>{} : input_info_.row_shape();
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
-  std::vector<std::uint64_t> count(cols), nan_count(cols);
+  std::vector<std::uint64_t> count(cols), nan_count(cols), missing_count(cols);
   std::vector<double> mean(cols), variance(cols), float_sum(cols);
   for (std::size_t c = 0; c < cols; ++c) {
     const ColumnStats& s = columns[c];
     count[c] = s.count;
     nan_count[c] = s.nan_count;
+    missing_count[c] = s.missing_count;
     mean[c] = s.count ? s.mean : nan;
     variance[c] = s.count ? s.m2 / static_cast<double>(s.count) : nan;
     float_sum[c] = stats.integer() ? static_cast<double>(s.int_sum) : s.float_sum;
   }
   out.write<std::uint64_t>("count", count, dims);
   out.write<std::uint64_t>("nan_count", nan_count, dims);
+  out.write<std::uint64_t>("missing_count", missing_count, dims);
   out.write<double>("mean", mean, dims);
   out.write<double>("variance", variance, dims);
 
@@ -176,11 +235,15 @@ std::string StatsJob::finalize(const Partial& total, ResultWriter& out) const {
   const double lo = stats.integer() ? static_cast<double>(s.int_min) : s.float_min;
   const double hi = stats.integer() ? static_cast<double>(s.int_max) : s.float_max;
   std::snprintf(
-      line, sizeof line, "%scount %llu, mean %.10g, std %.10g, min %.10g, max %.10g, nan %llu%s",
-      cols > 1 ? "column 0: " : "", static_cast<unsigned long long>(s.count), mean[0],
-      std::sqrt(variance[0]), s.count ? lo : nan, s.count ? hi : nan,
-      static_cast<unsigned long long>(s.nan_count),
-      cols > 1 ? (" (+" + std::to_string(cols - 1) + " columns in the output)").c_str() : "");
+      line, sizeof line, "%scount %llu, mean %.10g, std %.10g, min %.10g, max %.10g, nan %llu%s%s",
+      cols > 1 ? (input_info_.rank == 2 ? "column 0: " : "element 0: ") : "",
+      static_cast<unsigned long long>(s.count), mean[0], std::sqrt(variance[0]), s.count ? lo : nan,
+      s.count ? hi : nan, static_cast<unsigned long long>(s.nan_count),
+      missing_.empty() ? "" : (", missing " + std::to_string(s.missing_count)).c_str(),
+      cols > 1 ? (" (+" + std::to_string(cols - 1) +
+                  (input_info_.rank == 2 ? " columns" : " elements") + " in the output)")
+                     .c_str()
+               : "");
   return line;
 }
 

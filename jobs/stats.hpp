@@ -1,13 +1,16 @@
-// The `stats` job: per-column count, sum, mean, variance, min, max, NaN count.
+// The `stats` job: per-element (or, with --all, overall) count, sum, mean,
+// variance, min, max, NaN and missing counts.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "shardrun/int128.hpp"
 #include "shardrun/job.hpp"
+#include "shardrun/missing.hpp"
 
 namespace shardrun::jobs {
 
@@ -18,6 +21,7 @@ namespace shardrun::jobs {
 struct ColumnStats {
   std::uint64_t count = 0;
   std::uint64_t nan_count = 0;
+  std::uint64_t missing_count = 0;  // values equal to a --missing value
   double mean = 0;
   double m2 = 0;  // sum of squared deviations from the mean
   double float_sum = 0;
@@ -31,21 +35,31 @@ struct ColumnStats {
   void merge(const ColumnStats& right, bool integer);
 };
 
+// Rows wider than this many values take the streaming kernel: the chunked
+// one would have fewer than 8 rows of a column per chunk.
+inline constexpr std::size_t kWideRow = 512;
+
+class WideStats;  // stats_wide.hpp
+
 class StatsPartial : public Partial {
  public:
-  StatsPartial(std::uint64_t cols, bool integer) : integer_(integer), columns_(cols) {}
+  StatsPartial(std::uint64_t cols, bool integer);
+  ~StatsPartial() override;
   void combine(const Partial& right) override;
   void encode(Encoder& out) const override;
   static PartialPtr decode(Decoder& in);
 
-  // Adds a block of rows (any element type) in row order.
-  void add_block(const Block& block);
+  // Adds a block of rows (any element type) in row order; values in
+  // `missing` are counted apart. Call finish() after the last block.
+  void add_block(const Block& block, const MissingValues& missing = {});
+  void finish();
   const std::vector<ColumnStats>& columns() const { return columns_; }
   bool integer() const { return integer_; }
 
  private:
   bool integer_;
   std::vector<ColumnStats> columns_;
+  std::unique_ptr<WideStats> wide_;  // the running statistics of wide rows
 };
 
 class StatsJob : public ReduceJob {
@@ -53,13 +67,16 @@ class StatsJob : public ReduceJob {
   void add_options(Options& options) override;
   std::string parameters() const override;
   DomainSpec domain() const override { return DatasetDomain{input_}; }
-  void prepare(const InputInfo& input) override { input_info_ = input; }
+  void prepare(const InputInfo& input) override;
   PartialPtr process(ShardContext& ctx) const override;
   PartialPtr decode(Decoder& in) const override { return StatsPartial::decode(in); }
   std::string finalize(const Partial& total, ResultWriter& out) const override;
 
  private:
   std::string input_;
+  bool all_ = false;
+  std::string missing_text_;
+  MissingValues missing_;
   InputInfo input_info_;
 };
 

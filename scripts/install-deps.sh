@@ -17,6 +17,7 @@ packages=(
   parallel                           # GNU parallel: the task farm benchmark's baseline
   libmrmpi-dev                       # MR-MPI: the wordcount benchmark's baseline
   python3-dask python3-matplotlib    # dask.array peer of stats; the benchmark plots
+  python3-netcdf4 python3-xarray     # netCDF-4 inputs in tests; the xarray peer of N-D stats
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
 )
 

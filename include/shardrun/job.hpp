@@ -18,7 +18,9 @@
 
 namespace shardrun {
 
-// The rows of a numeric HDF5 dataset, named "FILE.h5:/path".
+// The rows of a numeric HDF5 dataset: "FILE.h5:/path", where FILE may also
+// be a glob, a directory or @list.txt (many files, one domain) and a
+// "#field,..." suffix picks members of a compound table (docs/inputs.md).
 struct DatasetDomain {
   std::string input;
 };
@@ -30,12 +32,31 @@ struct IndexDomain {
 };
 using DomainSpec = std::variant<DatasetDomain, IndexDomain>;
 
-// What the engine found at the job's dataset domain.
+// What the engine found at the job's dataset domain. A dataset of any rank
+// (1 to 8) is sharded along its first axis: a row is everything under one
+// index of axis 0, `cols` values in row-major order.
 struct InputInfo {
   ElementType type = ElementType::f64;
   std::uint64_t rows = 0;
-  std::uint64_t cols = 1;  // 1 for a 1-D dataset
-  int rank = 1;            // dataset rank: 1 or 2
+  std::uint64_t cols = 1;  // values in a row: the product of shape[1..]; 1 for a 1-D dataset
+  int rank = 1;            // shape.size()
+  // The full shape: shape[0] == rows, shape[1..] the shape of a row. Fields
+  // picked from a table count as a last axis when there are two or more.
+  std::vector<std::uint64_t> shape;
+  // The values the dataset marks as missing, in `type`: its _FillValue and
+  // missing_value attributes (netCDF's conventions) and the HDF5 fill value
+  // it was created with, each one's bytes zero-extended to 64 bits. See
+  // shardrun/missing.hpp to use them.
+  std::vector<std::uint64_t> fill_values;
+  std::string
+      fill_values_differ;   // a file of a collection whose fill values differ from the first's
+  std::uint64_t files = 1;  // files the domain spans
+  // The shape of a row (shape[1..]), for per-element results: {} for a
+  // 1-D dataset. (Without `shape`, from rank and cols.)
+  std::vector<std::uint64_t> row_shape() const {
+    if (shape.empty()) return rank == 1 ? std::vector<std::uint64_t>{} : std::vector{cols};
+    return {shape.begin() + 1, shape.end()};
+  }
 };
 
 enum class JobShape { reduce, map, tasks };

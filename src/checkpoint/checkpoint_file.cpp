@@ -80,6 +80,7 @@ const std::vector<h5::Field<Fingerprint>>& fingerprint_fields() {
       {"input_shape", &Fingerprint::input_shape},
       {"input_file_bytes", &Fingerprint::input_file_bytes},
       {"input_mtime_ns", &Fingerprint::input_mtime_ns},
+      {"input_files", &Fingerprint::input_files},
       {"input_sample", &Fingerprint::input_sample},
       {"shards", &Fingerprint::shards},
       {"items", &Fingerprint::items},

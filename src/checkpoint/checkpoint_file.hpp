@@ -34,7 +34,7 @@ struct RunEntry {
 struct CheckpointState {
   // 2: /partials became /shape_state. 3: runs record their run_id. Older
   // checkpoints are refused.
-  static constexpr std::uint64_t kFormatVersion = 4;
+  static constexpr std::uint64_t kFormatVersion = 5;
   Fingerprint fingerprint;
   std::vector<std::uint8_t> done;     // one per shard
   std::vector<double> shard_seconds;  // NaN while not done

@@ -44,14 +44,24 @@ Fingerprint Fingerprint::of(const std::string& job, const std::string& job_revis
     const InputInfo& info = input->info();
     f.input = input->ref().text();
     f.input_type = std::string(element_type_name(info.type));
-    f.input_shape =
-        std::to_string(info.rows) + (info.rank == 2 ? "x" + std::to_string(info.cols) : "");
-    struct stat st {};
-    if (::stat(input->ref().file.c_str(), &st) != 0)
-      throw RuntimeError("cannot stat " + input->ref().file);
-    f.input_file_bytes = static_cast<std::uint64_t>(st.st_size);
-    f.input_mtime_ns =
-        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    for (std::uint64_t d : info.shape)
+      f.input_shape += (f.input_shape.empty() ? "" : "x") + std::to_string(d);
+    std::string identity;
+    const std::vector<std::string> files = input->files();
+    for (const std::string& path : files) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) throw RuntimeError("cannot stat " + path);
+      const std::int64_t mtime =
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+      f.input_file_bytes += static_cast<std::uint64_t>(st.st_size);
+      if (f.newest_file.empty() || mtime > f.input_mtime_ns) {
+        f.input_mtime_ns = mtime;
+        f.newest_file = path;
+      }
+      identity += path + '\n' + std::to_string(st.st_size) + ' ' + std::to_string(mtime) + '\n';
+    }
+    f.input_files = std::to_string(files.size()) + (files.size() == 1 ? " file" : " files") +
+                    ", xxh3 " + digest_hex(identity.data(), identity.size());
     f.input_sample = sample(*input);
   }
   return f;
@@ -73,7 +83,10 @@ std::string describe_difference(const Fingerprint& saved, const Fingerprint& now
         differs("the input's type changed", saved.input_type, now.input_type),
         differs("the input's shape changed", saved.input_shape, now.input_shape),
         differs("the input file's size changed", saved.input_file_bytes, now.input_file_bytes),
-        differs("the input file was modified (mtime ns)", saved.input_mtime_ns, now.input_mtime_ns),
+        differs("the input file was modified (mtime ns; the newest now is " + now.newest_file + ")",
+                saved.input_mtime_ns, now.input_mtime_ns),
+        differs("the input's files changed (names, sizes or mtimes)", saved.input_files,
+                now.input_files),
         differs("the input's content changed (sample hash)", saved.input_sample, now.input_sample),
         differs("another shard plan (shards)", saved.shards, now.shards),
         differs("another shard plan", saved.plan, now.plan)})

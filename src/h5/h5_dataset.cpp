@@ -2,7 +2,8 @@
 
 #include <H5FDmpio.h>
 
-#include <array>
+#include <algorithm>
+#include <cstring>
 
 namespace shardrun::h5 {
 
@@ -132,11 +133,75 @@ Dataset Dataset::create(const File& file, const std::string& name, ElementType t
   return Dataset(Handle(id, H5Dclose), name);
 }
 
+namespace {
+
+std::string owned_name(char* name) {
+  std::string text = name ? name : "";
+  if (name) H5free_memory(name);
+  return text;
+}
+
+std::vector<Member> compound_fields(hid_t type) {
+  std::vector<Member> fields;
+  if (H5Tget_class(type) != H5T_COMPOUND) return fields;
+  const int members = H5Tget_nmembers(type);
+  for (int i = 0; i < members; ++i) {
+    Member field;
+    field.name = owned_name(H5Tget_member_name(type, static_cast<unsigned>(i)));
+    Handle member(check(H5Tget_member_type(type, static_cast<unsigned>(i)), "H5Tget_member_type"),
+                  H5Tclose);
+    field.type = element_type(member.get(), field.type_description);
+    fields.push_back(std::move(field));
+  }
+  return fields;
+}
+
+// H5Pget_virtual_filename and _dsetname: the length first, then the text.
+template <class Get>
+std::string property_text(Get get) {
+  const ssize_t size = get(nullptr, 0);
+  if (size < 0) throw Error("cannot read a virtual dataset's mapping");
+  std::string text(static_cast<std::size_t>(size) + 1, '\0');
+  get(text.data(), text.size());
+  text.resize(static_cast<std::size_t>(size));
+  return text;
+}
+
+void list_source_files(hid_t dcpl, DatasetShape& shape) {
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  if (layout == H5D_VIRTUAL) {
+    std::size_t count = 0;
+    check_status(H5Pget_virtual_count(dcpl, &count), "H5Pget_virtual_count");
+    for (std::size_t i = 0; i < count; ++i) {
+      SourceFile source;
+      source.file = property_text(
+          [&](char* out, std::size_t n) { return H5Pget_virtual_filename(dcpl, i, out, n); });
+      source.dataset = property_text(
+          [&](char* out, std::size_t n) { return H5Pget_virtual_dsetname(dcpl, i, out, n); });
+      shape.virtual_sources.push_back(std::move(source));
+    }
+  }
+  const int external = H5Pget_external_count(dcpl);
+  for (int i = 0; i < external; ++i) {
+    std::string name(4096, '\0');
+    off_t offset = 0;
+    hsize_t size = 0;
+    check_status(
+        H5Pget_external(dcpl, static_cast<unsigned>(i), name.size(), name.data(), &offset, &size),
+        "H5Pget_external");
+    name.resize(std::strlen(name.c_str()));
+    shape.external_files.push_back({name, ""});
+  }
+}
+
+}  // namespace
+
 DatasetShape Dataset::shape() const {
   Lock lock(library_mutex());
   DatasetShape shape;
   Handle type(check(H5Dget_type(handle_.get()), "H5Dget_type"), H5Tclose);
   shape.type = element_type(type.get(), shape.type_description);
+  shape.fields = compound_fields(type.get());
   Handle space(check(H5Dget_space(handle_.get()), "H5Dget_space"), H5Sclose);
   const auto ndims = static_cast<int>(
       check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims"));
@@ -145,6 +210,7 @@ DatasetShape Dataset::shape() const {
   shape.dims.assign(dims.begin(), dims.end());
 
   Handle dcpl(check(H5Dget_create_plist(handle_.get()), "H5Dget_create_plist"), H5Pclose);
+  list_source_files(dcpl.get(), shape);
   const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
   const bool unfiltered = H5Pget_nfilters(dcpl.get()) == 0;
   const bool native = shape.type && H5Tequal(type.get(), native_type(*shape.type)) > 0;
@@ -156,11 +222,12 @@ DatasetShape Dataset::shape() const {
 
 Handle Dataset::select_rows(std::uint64_t first, std::uint64_t rows, Handle& memspace) const {
   Handle space(check(H5Dget_space(handle_.get()), "H5Dget_space"), H5Sclose);
-  const int ndims = static_cast<int>(H5Sget_simple_extent_ndims(space.get()));
-  std::array<hsize_t, 2> dims{0, 1};
+  const int ndims = std::max(1, H5Sget_simple_extent_ndims(space.get()));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(ndims), 1);
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  std::array<hsize_t, 2> start{first, 0};
-  std::array<hsize_t, 2> count{rows, ndims == 2 ? dims[1] : 1};
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = first;
+  count[0] = rows;
   if (rows == 0) {
     check_status(H5Sselect_none(space.get()), "H5Sselect_none");
   } else {
@@ -174,15 +241,63 @@ Handle Dataset::select_rows(std::uint64_t first, std::uint64_t rows, Handle& mem
   return space;
 }
 
+void Dataset::select_fields(const std::vector<std::string>& names, ElementType type) {
+  Lock lock(library_mutex());
+  const std::size_t size = element_size(type);
+  Handle compound(check(H5Tcreate(H5T_COMPOUND, names.size() * size), "H5Tcreate"), H5Tclose);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    check_status(H5Tinsert(compound.get(), names[i].c_str(), i * size, native_type(type)),
+                 "cannot select field " + names[i] + " of " + name_);
+  field_type_ = std::move(compound);
+}
+
+std::optional<std::uint64_t> Dataset::fill_value(ElementType type) const {
+  Lock lock(library_mutex());
+  Handle dcpl(check(H5Dget_create_plist(handle_.get()), "H5Dget_create_plist"), H5Pclose);
+  H5D_fill_value_t status{};
+  check_status(H5Pfill_value_defined(dcpl.get(), &status), "H5Pfill_value_defined");
+  if (status != H5D_FILL_VALUE_USER_DEFINED) return std::nullopt;
+  std::uint64_t bits = 0;
+  check_status(H5Pget_fill_value(dcpl.get(), native_type(type), &bits),
+               "cannot read the fill value of " + name_);
+  return bits;
+}
+
+std::vector<std::uint64_t> Dataset::numeric_attribute(const std::string& name,
+                                                      ElementType type) const {
+  Lock lock(library_mutex());
+  const htri_t exists = H5Aexists(handle_.get(), name.c_str());
+  H5Eclear2(H5E_DEFAULT);
+  if (exists <= 0) return {};
+  Handle attr(check(H5Aopen(handle_.get(), name.c_str(), H5P_DEFAULT), "H5Aopen " + name),
+              H5Aclose);
+  Handle file_type(check(H5Aget_type(attr.get()), "H5Aget_type"), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(file_type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) return {};
+  Handle space(check(H5Aget_space(attr.get()), "H5Aget_space"), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count <= 0 || count > 64) return {};
+  // Read into 8-byte slots one value at a time: a packed read of a 1-byte
+  // type would put every value into the first slot.
+  const std::size_t size = element_size(type);
+  std::vector<std::byte> packed(static_cast<std::size_t>(count) * size);
+  check_status(H5Aread(attr.get(), native_type(type), packed.data()),
+               "cannot read attribute " + name + " of " + name_);
+  std::vector<std::uint64_t> values(static_cast<std::size_t>(count), 0);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::memcpy(&values[i], packed.data() + i * size, size);
+  return values;
+}
+
 void Dataset::read_rows(std::uint64_t first, std::uint64_t rows, ElementType type,
                         void* out) const {
   Lock lock(library_mutex());
   Handle memspace;
   Handle filespace = select_rows(first, rows, memspace);
-  check_status(
-      H5Dread(handle_.get(), native_type(type), memspace.get(), filespace.get(), H5P_DEFAULT, out),
-      "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + rows) + " of " +
-          name_);
+  const hid_t memtype = field_type_.valid() ? field_type_.get() : native_type(type);
+  check_status(H5Dread(handle_.get(), memtype, memspace.get(), filespace.get(), H5P_DEFAULT, out),
+               "cannot read rows " + std::to_string(first) + ".." + std::to_string(first + rows) +
+                   " of " + name_);
 }
 
 void Dataset::write_rows(std::uint64_t first, std::uint64_t rows, ElementType type,

@@ -12,10 +12,27 @@
 
 namespace shardrun::h5 {
 
+// A member of a compound (table) type.
+struct Member {
+  std::string name;
+  std::optional<ElementType> type;  // empty: not an integer or float we read
+  std::string type_description;
+};
+
+// Another file a dataset's values live in: a virtual dataset's source, or
+// external storage. `file` as the dataset names it (not resolved).
+struct SourceFile {
+  std::string file;
+  std::string dataset;  // a virtual source's dataset; empty for external storage
+};
+
 struct DatasetShape {
   std::optional<ElementType> type;  // empty: not an integer or float type we read
   std::string type_description;     // e.g. "string", "compound", "float16"
+  std::vector<Member> fields;       // a compound type's members, in order
   std::vector<std::uint64_t> dims;
+  std::vector<SourceFile> virtual_sources;  // a virtual dataset's mappings
+  std::vector<SourceFile> external_files;   // external storage
   // Set when the raw bytes in the file are exactly the native array: contiguous,
   // unfiltered, allocated, native byte order. Then offset is where they start.
   std::optional<std::uint64_t> raw_offset;
@@ -35,7 +52,19 @@ class Dataset {
 
   DatasetShape shape() const;
 
-  // Reads rows [first, first+rows) of a 1-D or 2-D dataset, converted to `type`.
+  // From now on reads give only these members of a compound type, each
+  // converted to `type`, one after another in a row (as columns).
+  void select_fields(const std::vector<std::string>& names, ElementType type);
+  // The fill value set when the dataset was created, converted to `type`
+  // (its bytes, zero-extended); empty when none was set (HDF5's default 0).
+  std::optional<std::uint64_t> fill_value(ElementType type) const;
+  // The values of a numeric attribute of the dataset, converted to `type`
+  // (each one's bytes, zero-extended); empty when there is no such
+  // attribute or it is not numeric.
+  std::vector<std::uint64_t> numeric_attribute(const std::string& name, ElementType type) const;
+
+  // Reads rows [first, first+rows) of the dataset, converted to `type`: a
+  // row is everything under one index of the first dimension.
   void read_rows(std::uint64_t first, std::uint64_t rows, ElementType type, void* out) const;
   // Writes rows [first, first+rows). With collective (MPI-IO files) every rank
   // calls it, rows may be 0.
@@ -51,6 +80,7 @@ class Dataset {
 
   Handle handle_;
   std::string name_;
+  Handle field_type_;  // set by select_fields: the memory type of a row's chosen members
 };
 
 hid_t native_type(ElementType type);

@@ -552,7 +552,7 @@ class Refusals(Base):
         with open(ckpt, "rb") as f:
             self.assertTrue(f.read(512).startswith(b"shardrun checkpoint 4 xxh3 "))
         with h5py.File(ckpt, "r") as f:  # h5py reads past the checksum block
-            self.assertEqual(f.attrs["format_version"], 4)
+            self.assertEqual(f.attrs["format_version"], 5)
             self.assertIn("shape_state", f)
             self.assertEqual(f["fingerprint"].attrs["job_revision"], "r1")
         # What shardrun before format 3 wrote: no checksum block at the start.
@@ -566,7 +566,7 @@ class Refusals(Base):
             with open(ckpt, "r+b") as f:
                 f.write(b"shardrun checkpoint " + version)
             self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt,
-                         "format version " + version.decode(), "reads version 4 only", "--restart")
+                         "format version " + version.decode(), "reads version 5 only", "--restart")
         self.run_ok(2, self.ARGS + ["--output", self.path("x.h5"), "--checkpoint", ckpt, "--restart"])
 
     def test_complete_checkpoint_does_nothing_unless_restart(self):
