@@ -39,7 +39,7 @@ void add_squares(const shardrun::Block& block, std::uint64_t cols, std::vector<d
 }  // namespace
 
 void Rms::add_options(shardrun::Options& options) {
-  options.add("--input", input_, "Dataset, FILE.h5:/path (float64 or float32, 1-D or 2-D)")
+  options.add("--input", input_, "Dataset, FILE.h5:/path (float64 or float32, any rank)")
       .required();
 }
 

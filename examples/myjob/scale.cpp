@@ -5,7 +5,7 @@
 namespace myjob {
 
 void Scale::add_options(shardrun::Options& options) {
-  options.add("--input", input_, "Dataset, FILE.h5:/path (float64 or float32, 1-D or 2-D)")
+  options.add("--input", input_, "Dataset, FILE.h5:/path (float64 or float32, any rank)")
       .required();
   options.add("--a", a_, "Factor").show_default();
   options.add("--b", b_, "Offset").show_default();
@@ -24,9 +24,8 @@ void Scale::prepare(const shardrun::InputInfo& input) {
 }
 
 std::vector<shardrun::OutputSpec> Scale::outputs() const {
-  std::vector<std::uint64_t> dims{info_.rows};
-  if (info_.rank == 2) dims.push_back(info_.cols);
-  return {{"scaled", shardrun::ElementType::f64, dims}};
+  // The input's shape, whatever its rank: rows × the shape of a row.
+  return {{"scaled", shardrun::ElementType::f64, info_.shape}};
 }
 
 // Called for many shards at once on the rank's threads: it touches no member

@@ -550,7 +550,7 @@ class Refusals(Base):
     def test_older_format_is_refused_with_the_way_out(self):
         ckpt = self.stopped_checkpoint("v1.ckpt.h5")
         with open(ckpt, "rb") as f:
-            self.assertTrue(f.read(512).startswith(b"shardrun checkpoint 4 xxh3 "))
+            self.assertTrue(f.read(512).startswith(b"shardrun checkpoint 5 xxh3 "))
         with h5py.File(ckpt, "r") as f:  # h5py reads past the checksum block
             self.assertEqual(f.attrs["format_version"], 5)
             self.assertIn("shape_state", f)
@@ -561,8 +561,8 @@ class Refusals(Base):
             f.attrs["format"] = "shardrun checkpoint"
             f.attrs["format_version"] = np.uint64(2)
         self.refused(self.ARGS + ["--output", self.path("x.h5")], old, "not a shardrun checkpoint "
-                     "of format 4", "an older shardrun's", "--restart")
-        for version in (b"3", b"5"):  # format 3 had no job revision; 5: a later shardrun's
+                     "of format 5", "an older shardrun's", "--restart")
+        for version in (b"4", b"6"):  # format 4 had no input_files; 6: a later shardrun's
             with open(ckpt, "r+b") as f:
                 f.write(b"shardrun checkpoint " + version)
             self.refused(self.ARGS + ["--output", self.path("x.h5")], ckpt,

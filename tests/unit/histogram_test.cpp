@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 
 namespace shardrun::jobs {
@@ -63,7 +64,8 @@ TEST(HistogramPartial, CountsOutliersAndNaNsApart) {
   HistogramPartial h(1, 2);
   const double v[] = {-1, 0, 0.5, 1, 1.5, NAN, 0.25};
   h.add_block(Block{ElementType::f64, v, 0, 7, 1}, Binning(2, 0, 1));
-  const std::vector<std::uint64_t> expected = {2, 2, 1, 1, 1};  // bins, under, over, nan
+  const std::vector<std::uint64_t> expected = {2, 2, 1,
+                                               1, 1, 0};  // bins, under, over, nan, missing
   EXPECT_EQ(h.cells(), expected);
 }
 
@@ -72,8 +74,19 @@ TEST(HistogramPartial, IntegersAndColumns) {
   const std::int32_t v[] = {0, 10, 5, 3, 10, -1};  // rows of (col0, col1)
   h.add_block(Block{ElementType::i32, v, 0, 3, 2}, Binning(2, 0, 10));
   // Column 0 holds 0, 5, 10 (10 = HI goes to the last bin); column 1 holds 10, 3, -1.
-  const std::vector<std::uint64_t> expected = {1, 2, 0, 0, 0,  // bins, under, over, nan
-                                               1, 1, 1, 0, 0};
+  const std::vector<std::uint64_t> expected = {1, 2, 0, 0, 0, 0,  // bins, under, over, nan, missing
+                                               1, 1, 1, 0, 0, 0};
+  EXPECT_EQ(h.cells(), expected);
+}
+
+TEST(HistogramPartial, MissingValuesAreCountedApartFromNaN) {
+  HistogramPartial h(1, 2);
+  const double v[] = {-999, 0.25, NAN, -999, 0.75};
+  InputInfo info;
+  info.fill_values = {std::bit_cast<std::uint64_t>(-999.0)};
+  const MissingValues missing = MissingValues::parse("fill", info, "t.h5:/x");
+  h.add_block(Block{ElementType::f64, v, 0, 5, 1}, Binning(2, 0, 1), missing);
+  const std::vector<std::uint64_t> expected = {1, 1, 0, 0, 1, 2};  // -999 is not underflow
   EXPECT_EQ(h.cells(), expected);
 }
 
