@@ -1,5 +1,6 @@
 #include "stats_wide.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 
@@ -24,11 +25,12 @@ WideStats::WideStats(std::size_t cols, bool integer)
 }
 
 template <bool kMissing, class T>
-void WideStats::add_row(const T* row, const MissingValues& missing) {
+void WideStats::add_row(const T* row, std::size_t begin, std::size_t end,
+                        const MissingValues& missing) {
   double* n = n_.data();
   double* mean = mean_.data();
   double* m2 = m2_.data();
-  for (std::size_t c = 0; c < cols_; ++c) {
+  for (std::size_t c = begin; c < end; ++c) {
     const T raw = row[c];
     const double v = static_cast<double>(raw);
     bool ok = v == v;  // false for NaN
@@ -62,11 +64,16 @@ void WideStats::add_rows(const Block& block, const MissingValues& missing) {
   visit_element_type(block.type, [&](auto tag) {
     using T = decltype(tag);
     const T* data = static_cast<const T*>(block.data);
-    for (std::uint64_t r = 0; r < block.rows; ++r) {
-      if (missing.empty())
-        add_row<false>(data + r * cols_, missing);
-      else
-        add_row<true>(data + r * cols_, missing);
+    // 512 columns: 8 arrays of them (32 KiB) stay in cache across the rows.
+    constexpr std::size_t kTile = 512;
+    for (std::size_t begin = 0; begin < cols_; begin += kTile) {
+      const std::size_t end = std::min(cols_, begin + kTile);
+      for (std::uint64_t r = 0; r < block.rows; ++r) {
+        if (missing.empty())
+          add_row<false>(data + r * cols_, begin, end, missing);
+        else
+          add_row<true>(data + r * cols_, begin, end, missing);
+      }
     }
   });
 }

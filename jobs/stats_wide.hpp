@@ -2,7 +2,9 @@
 // wide table): every element of a row updates its own running mean and
 // second moment (Welford's update), a row at a time, so a shard with rows of
 // a million values costs one pass over them. The columns are independent,
-// so the loops vectorise across a row without changing any sum's order.
+// so the loops vectorise across a row without changing any sum's order. A
+// block's rows go through in tiles of columns whose state stays in L1/L2,
+// so the state is fetched from memory once a block, not once a row.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +26,9 @@ class WideStats {
   void merge_into(std::vector<ColumnStats>& columns) const;
 
  private:
+  // Elements [begin, end) of one row.
   template <bool kMissing, class T>
-  void add_row(const T* row, const MissingValues& missing);
+  void add_row(const T* row, std::size_t begin, std::size_t end, const MissingValues& missing);
 
   std::size_t cols_;
   bool integer_;

@@ -21,8 +21,7 @@ class DatasetShardContext : public ShardContext {
   void for_each_block(const std::function<void(const Block&)>& fn) override {
     static thread_local Bytes buffer;  // one bounded buffer per worker thread
     const std::uint64_t row_bytes = reader_.row_bytes();
-    const std::uint64_t rows_per_block =
-        std::max<std::uint64_t>(1, io::kReadBlockBytes / row_bytes);
+    const std::uint64_t rows_per_block = io::rows_per_block(row_bytes);
     const std::uint64_t block_bytes = std::min(rows_per_block, shard_.items()) * row_bytes;
     if (buffer.size() < block_bytes) buffer.resize(block_bytes);
     const InputInfo& info = reader_.info();

@@ -24,7 +24,9 @@ ShardPlan::ShardPlan(std::uint64_t items, const PlanRequest& request,
 }
 
 std::uint64_t ShardPlan::shard_items_for_bytes(std::uint64_t row_bytes) {
-  return std::max<std::uint64_t>(1, kTargetShardBytes / std::max<std::uint64_t>(row_bytes, 1));
+  const std::uint64_t bytes = std::max<std::uint64_t>(row_bytes, 1);
+  const std::uint64_t wide = std::min(kMinWideRows, kMaxWideShardBytes / bytes);
+  return std::max<std::uint64_t>({1, kTargetShardBytes / bytes, wide});
 }
 
 Shard ShardPlan::shard(std::uint64_t id) const {

@@ -21,6 +21,11 @@ class ShardPlan {
   // Target bytes of one shard when the user does not choose: large inputs get
   // thousands of shards, small ones a few large shards, never tiny ones.
   static constexpr std::uint64_t kTargetShardBytes = 4ull << 20;
+  // Wide rows (an N-D grid) come at least kMinWideRows to a shard, up to
+  // kMaxWideShardBytes: a per-element partial is a row's size, so a shard of
+  // a few rows would cost more in partials than in data.
+  static constexpr std::uint64_t kMinWideRows = 64;
+  static constexpr std::uint64_t kMaxWideShardBytes = 256ull << 20;
 
   // Throws UsageError for --shards 0 or --shard-rows 0 and for an empty domain.
   // More shards than items are clamped to one item per shard.

@@ -2,6 +2,7 @@
 // in many files taken as one, for the shards of a run.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,17 @@ namespace shardrun::io {
 // threads × this, whatever the dataset size). Small enough that the buffer
 // stays in a core's L2 cache between the read and the computation.
 constexpr std::uint64_t kReadBlockBytes = 256ull << 10;
+// Wide rows (an N-D grid) come at least kWideBlockRows to a block, up to
+// kWideBlockBytes: a job that keeps per-element state (stats of each grid
+// cell) then reuses it over several rows while it is in cache.
+constexpr std::uint64_t kWideBlockRows = 16;
+constexpr std::uint64_t kWideBlockBytes = 16ull << 20;
+// Rows a block holds: kReadBlockBytes of them, or for wide rows up to
+// kWideBlockRows within kWideBlockBytes, and never less than one.
+inline std::uint64_t rows_per_block(std::uint64_t row_bytes) {
+  const std::uint64_t wide = std::min(kWideBlockRows, kWideBlockBytes / row_bytes);
+  return std::max<std::uint64_t>({1, kReadBlockBytes / row_bytes, wide});
+}
 // The widest row a reader takes (a block holds at least one whole row).
 constexpr std::uint64_t kMaxRowBytes = 1ull << 30;
 // The most axes a dataset may have (numpy's limit is 32; HDF5's, 32).

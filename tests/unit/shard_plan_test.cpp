@@ -35,8 +35,11 @@ TEST(ShardPlan, DefaultFollowsTheShardByteTarget) {
   expect_exact_cover(small);
 }
 
-TEST(ShardPlan, RowsWiderThanTheTargetGetOneRowPerShard) {
-  EXPECT_EQ(ShardPlan::shard_items_for_bytes(ShardPlan::kTargetShardBytes * 3), 1u);
+TEST(ShardPlan, WideRowsComeManyToAShardWithinABound) {
+  EXPECT_EQ(ShardPlan::shard_items_for_bytes(8), ShardPlan::kTargetShardBytes / 8);
+  EXPECT_EQ(ShardPlan::shard_items_for_bytes(1 << 20), ShardPlan::kMinWideRows);  // 64 MiB
+  EXPECT_EQ(ShardPlan::shard_items_for_bytes(16 << 20), 16u);                     // 256 MiB
+  EXPECT_EQ(ShardPlan::shard_items_for_bytes(ShardPlan::kMaxWideShardBytes * 3), 1u);
 }
 
 TEST(ShardPlan, ShardsSplitEvenly) {
