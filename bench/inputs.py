@@ -178,7 +178,7 @@ def main():
         lines.append(f"- {every}: shardrun is {med[b] / med[ours]:.2f}x xarray+dask's best ({b}).")
     lines += [
         "",
-        f"## The cost of many files: {files} files of {rows * 64 / 2**20:.0f} MiB against one file "
+        f"## The cost of many files: {files} files of {rows * 64 / 2**20:g} MiB against one file "
         f"({file_bytes / 2**30:.2f} GiB)",
         "",
         "| case | median s | GB/s |",
