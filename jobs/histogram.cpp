@@ -137,19 +137,12 @@ void HistogramJob::add_options(Options& options) {
            "LO:HI, the range the bins cover (values outside count as "
            "underflow/overflow)")
       .required();
-  options.flag("--all", all_,
-               "One histogram of every value instead of one per element of a row (a column of a "
-               "2-D dataset, a grid cell of a 3-D one)");
-  options.add("--missing", missing_text_,
-              "Values to count as missing (missing_count) rather than bin: 'fill' for the "
-              "dataset's _FillValue/missing_value attributes or HDF5 fill value, or a number");
+  values_.add(options, "One histogram");
 }
 
 std::string HistogramJob::parameters() const {
-  std::string text = "input=" + input_ + ";bins=" + std::to_string(bins_) + ";range=" + range_;
-  if (all_) text += ";all";
-  if (!missing_text_.empty()) text += ";missing=" + missing_text_;
-  return text;
+  return "input=" + input_ + ";bins=" + std::to_string(bins_) + ";range=" + range_ +
+         values_.parameters();
 }
 
 DomainSpec HistogramJob::domain() const {
@@ -159,9 +152,9 @@ DomainSpec HistogramJob::domain() const {
 
 void HistogramJob::prepare(const InputInfo& input) {
   input_info_ = input;
-  missing_ = MissingValues::parse(missing_text_, input, input_);
+  values_.prepare(input, input_);
   // Every shard in flight holds a partial of this many cells.
-  const std::uint64_t cols = all_ ? 1 : input.cols;
+  const std::uint64_t cols = values_.columns(input);
   if (cols > kMaxCells / (bins_ + 4))
     throw UsageError(
         "--bins: " + std::to_string(bins_) + " bins for each of the " + std::to_string(cols) +
@@ -176,14 +169,9 @@ Binning HistogramJob::binning() const {
 
 PartialPtr HistogramJob::process(ShardContext& ctx) const {
   const Binning bins = binning();
-  auto partial = std::make_unique<HistogramPartial>(all_ ? 1 : input_info_.cols, bins_);
+  auto partial = std::make_unique<HistogramPartial>(values_.columns(input_info_), bins_);
   ctx.for_each_block([&](const Block& block) {
-    Block values = block;
-    if (all_) {  // every value of the block as one column
-      values.rows = block.rows * block.cols;
-      values.cols = 1;
-    }
-    partial->add_block(values, bins, missing_);
+    partial->add_block(values_.view(block), bins, values_.missing());
   });
   return partial;
 }
@@ -204,7 +192,7 @@ std::string HistogramJob::finalize(const Partial& total, ResultWriter& out) cons
   // Per element of a row, in the row's shape (scalars with --all); counts
   // add the bins as a last axis.
   const std::vector<std::uint64_t> per_column =
-      all_ ? std::vector<std::uint64_t>{} : input_info_.row_shape();
+      values_.all() ? std::vector<std::uint64_t>{} : input_info_.row_shape();
   std::vector<std::uint64_t> counts_dims = per_column;
   counts_dims.push_back(bins_);
   out.write<std::uint64_t>("counts", counts, counts_dims);

@@ -8,6 +8,7 @@
 
 #include "shardrun/job.hpp"
 #include "shardrun/missing.hpp"
+#include "value_options.hpp"
 
 namespace shardrun::jobs {
 
@@ -68,9 +69,7 @@ class HistogramJob : public ReduceJob {
   std::string input_;
   std::uint64_t bins_ = 64;
   std::string range_;
-  bool all_ = false;
-  std::string missing_text_;
-  MissingValues missing_;
+  ValueOptions values_;
   InputInfo input_info_;
   static constexpr std::uint64_t kMaxCells = 1ull << 22;  // 32 MiB of counters a partial
 };

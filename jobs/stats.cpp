@@ -136,39 +136,24 @@ void StatsJob::add_options(Options& options) {
            "Dataset to summarise, FILE.h5:/path (any rank, integer or float; FILE may be a glob, "
            "a directory or @list.txt; /table#field picks fields of a compound table)")
       .required();
-  options.flag("--all", all_,
-               "One figure over every value instead of one per element of a row (a column of a "
-               "2-D dataset, a grid cell of a 3-D one)");
-  options.add("--missing", missing_text_,
-              "Values to count as missing (missing_count) rather than as numbers: 'fill' for the "
-              "dataset's _FillValue/missing_value attributes or HDF5 fill value, or a number");
+  values_.add(options, "One figure");
 }
 
-std::string StatsJob::parameters() const {
-  std::string text = "input=" + input_;
-  if (all_) text += ";all";
-  if (!missing_text_.empty()) text += ";missing=" + missing_text_;
-  return text;
-}
+std::string StatsJob::parameters() const { return "input=" + input_ + values_.parameters(); }
 
 void StatsJob::prepare(const InputInfo& input) {
   input_info_ = input;
-  missing_ = MissingValues::parse(missing_text_, input, input_);
+  values_.prepare(input, input_);
 }
 
 PartialPtr StatsJob::process(ShardContext& ctx) const {
   const bool integer = is_integer(input_info_.type);
-  auto total = std::make_unique<StatsPartial>(all_ ? 1 : input_info_.cols, integer);
+  auto total = std::make_unique<StatsPartial>(values_.columns(input_info_), integer);
   // Blocks run one after another on the shard's thread: the computation is a
   // small part of a block's read, so handing pieces of it to other threads
   // gains little and moves the block between cores' caches.
-  ctx.for_each_block([&](const Block& block) {
-    if (!all_) return total->add_block(block, missing_);
-    Block values = block;  // every value of the block as one column, in row-major order
-    values.rows = block.rows * block.cols;
-    values.cols = 1;
-    total->add_block(values, missing_);
-  });
+  ctx.for_each_block(
+      [&](const Block& block) { total->add_block(values_.view(block), values_.missing()); });
   total->finish();
   return total;
 }
@@ -179,7 +164,7 @@ std::string StatsJob::finalize(const Partial& total, ResultWriter& out) const {
   const std::size_t cols = columns.size();
   // One figure per element of a row, in the row's shape; scalars for --all.
   const std::vector<std::uint64_t> dims =
-      all_ ? std::vector<std::uint64_t>{} : input_info_.row_shape();
+      values_.all() ? std::vector<std::uint64_t>{} : input_info_.row_shape();
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
   std::vector<std::uint64_t> count(cols), nan_count(cols), missing_count(cols);
@@ -239,7 +224,7 @@ std::string StatsJob::finalize(const Partial& total, ResultWriter& out) const {
       cols > 1 ? (input_info_.rank == 2 ? "column 0: " : "element 0: ") : "",
       static_cast<unsigned long long>(s.count), mean[0], std::sqrt(variance[0]), s.count ? lo : nan,
       s.count ? hi : nan, static_cast<unsigned long long>(s.nan_count),
-      missing_.empty() ? "" : (", missing " + std::to_string(s.missing_count)).c_str(),
+      values_.missing().empty() ? "" : (", missing " + std::to_string(s.missing_count)).c_str(),
       cols > 1 ? (" (+" + std::to_string(cols - 1) +
                   (input_info_.rank == 2 ? " columns" : " elements") + " in the output)")
                      .c_str()

@@ -11,6 +11,7 @@
 #include "shardrun/int128.hpp"
 #include "shardrun/job.hpp"
 #include "shardrun/missing.hpp"
+#include "value_options.hpp"
 
 namespace shardrun::jobs {
 
@@ -74,9 +75,7 @@ class StatsJob : public ReduceJob {
 
  private:
   std::string input_;
-  bool all_ = false;
-  std::string missing_text_;
-  MissingValues missing_;
+  ValueOptions values_;
   InputInfo input_info_;
 };
 
