@@ -135,8 +135,6 @@ std::vector<std::string> check_sources(const h5::DatasetShape& shape, const std:
       throw UsageError(where + " is a virtual dataset whose source " + source.file +
                        " is missing (HDF5 would read fill values in its place)");
     if (path != file) {
-      if (!h5::File::is_hdf5(path))
-        throw UsageError(where + ": the virtual dataset's source " + path + " is not an HDF5 file");
       const h5::File source_file = open_file(path, where);
       if (!source_file.has_link(source.dataset))
         throw UsageError(where + " is a virtual dataset whose source " + path + ":" +
@@ -152,6 +150,15 @@ std::vector<std::string> check_sources(const h5::DatasetShape& shape, const std:
     if (std::find(sources.begin(), sources.end(), path) == sources.end()) sources.push_back(path);
   }
   return sources;
+}
+
+// A part opened through HDF5: its file and dataset.
+std::shared_ptr<OpenPart> open_hdf5(const std::string& path, const std::string& dataset,
+                                    const std::string& option) {
+  auto open = std::make_shared<OpenPart>();
+  open->file.emplace(open_file(path, option));
+  open->dataset.emplace(open_dataset(*open->file, dataset, option));
+  return open;
 }
 
 std::vector<std::uint64_t> fill_values_of(const h5::Dataset& dataset, ElementType type) {
@@ -185,9 +192,7 @@ void DatasetReader::check_part(std::size_t index, const std::string& option) {
   DatasetRef one = ref_;
   one.file = part.path;
   const std::string where = option + ": " + one.text();
-  auto open = std::make_shared<OpenPart>();
-  open->file.emplace(open_file(part.path, option));
-  open->dataset.emplace(open_dataset(*open->file, ref_.dataset, option));
+  std::shared_ptr<OpenPart> open = open_hdf5(part.path, ref_.dataset, option);
   const h5::DatasetShape shape = open->dataset->shape();
   const Layout layout = layout_of(shape, ref_.fields, where);
   const auto& dims = layout.shape;
@@ -257,13 +262,12 @@ void DatasetReader::check_part(std::size_t index, const std::string& option) {
 std::shared_ptr<OpenPart> DatasetReader::open_part(std::size_t index,
                                                    const std::string& option) const {
   const InputPart& part = parts_[index];
-  auto open = std::make_shared<OpenPart>();
   if (part.raw_offset) {
+    auto open = std::make_shared<OpenPart>();
     open->raw.emplace(part.path);
     return open;
   }
-  open->file.emplace(open_file(part.path, option));
-  open->dataset.emplace(open_dataset(*open->file, ref_.dataset, option));
+  std::shared_ptr<OpenPart> open = open_hdf5(part.path, ref_.dataset, option);
   if (!ref_.fields.empty()) open->dataset->select_fields(ref_.fields, info_.type);
   return open;
 }

@@ -6,10 +6,7 @@ every bad input with exit 2 and one line naming it.
     SHARDRUN=build/shardrun /usr/bin/python3 -m unittest -v test_inputs
 """
 import os
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
@@ -17,22 +14,11 @@ import h5py
 import netCDF4
 import numpy as np
 
-from test_checkpoint import kill_job, wait_until
+import test_cli
+from test_checkpoint import kill_job, mpirun, wait_until
+from test_cli import ENV, SHARDRUN, run
 
-SHARDRUN = os.environ.get("SHARDRUN", "build/shardrun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
 STATS = ["count", "nan_count", "missing_count", "sum", "mean", "variance", "min", "max"]
-
-
-def command(args, ranks):
-    cmd = [SHARDRUN] + args
-    return cmd if ranks is None else ["mpirun", "-n", str(ranks), "--oversubscribe"] + cmd
-
-
-def run(args, ranks=None):
-    return subprocess.run(command(args, ranks), capture_output=True, text=True, env=ENV,
-                          timeout=300)
 
 
 def numpy_stats(x, axis=0, missing=()):
@@ -47,23 +33,13 @@ def numpy_stats(x, axis=0, missing=()):
             "min": np.nanmin(v, axis=axis), "max": np.nanmax(v, axis=axis)}
 
 
-class Base(unittest.TestCase):
+class Base(test_cli.Base):
+    """test_cli's temporary directory, path() and ok(), plus result checks."""
+
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="shardrun-inputs-")
+        super().setUpClass()
         cls.rng = np.random.default_rng(19)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def ok(self, args, ranks=None):
-        r = run(args, ranks)
-        self.assertEqual(r.returncode, 0, f"{args}\nstdout:{r.stdout}\nstderr:{r.stderr}")
-        return r
 
     def results(self, file, names=STATS):
         with h5py.File(file, "r") as f:
@@ -265,8 +241,8 @@ class CollectionResume(Base):
         args = ["run", "stats", "--input", d + "/*.h5:/x", "--shards", "600", "--threads", "1"]
         self.ok(args + ["--output", ref], 2)
         out, ckpt = self.path("out.h5"), self.path("out.ckpt.h5")
-        proc = subprocess.Popen(command(args + ["--output", out, "--checkpoint", ckpt,
-                                                "--checkpoint-every", "0.05"], 1),
+        proc = subprocess.Popen(mpirun(1, args + ["--output", out, "--checkpoint", ckpt,
+                                               "--checkpoint-every", "0.05"]),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
                                 start_new_session=True)
 
