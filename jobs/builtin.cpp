@@ -4,6 +4,7 @@
 #include "exec.hpp"
 #include "histogram.hpp"
 #include "mandelbrot.hpp"
+#include "python_job.hpp"
 #include "stats.hpp"
 #include "synthetic.hpp"
 #include "wordcount.hpp"
@@ -33,6 +34,10 @@ Registry builtin_registry() {
   registry.add({"wordcount",
                 "how often each word occurs in text files (--input files or directories)",
                 [] { return std::make_unique<WordcountJob>(); }});
+  registry.add({"python",
+                "your Python (numpy) functions over the shards of a dataset or of --items N: "
+                "a reduce or a map job (docs/python-jobs.md)",
+                [] { return std::make_unique<PythonJob>(); }});
   registry.add({"exec",
                 "task farm: shell commands from --tasks FILE (or --command with --args), with "
                 "timeouts, retries, a joblog and resume",

@@ -11,12 +11,15 @@ packages=(
   libcli11-dev                       # CLI11: the command line
   libxxhash-dev                      # xxHash: checksums of checkpoint state
   libgtest-dev                       # GoogleTest: unit and MPI tests
+  python3-dev pybind11-dev           # embedded CPython and its C++ binding: Python jobs
+  python3-numpy python3-venv         # numpy arrays for Python jobs; a venv in their tests
   clang-14 libclang-rt-14-dev        # libFuzzer and its sanitizer runtimes: scripts/fuzz.sh
-  python3-h5py python3-numpy         # independent reference for end-to-end tests
+  python3-h5py                       # independent reference for end-to-end tests
   time util-linux                    # /usr/bin/time -v (benchmarks), setpriv (tests)
   parallel                           # GNU parallel: the task farm benchmark's baseline
   libmrmpi-dev                       # MR-MPI: the wordcount benchmark's baseline
   python3-dask python3-matplotlib    # dask.array peer of stats; the benchmark plots
+  python3-mpi4py                     # the mpi4py + h5py + numpy script a user would write (bench)
   python3-netcdf4 python3-xarray     # netCDF-4 inputs in tests; the xarray peer of N-D stats
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
 )

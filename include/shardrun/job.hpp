@@ -88,6 +88,15 @@ class Job {
   }
 };
 
+// A job whose shape follows from its options (the Python job: from the
+// functions its script defines). After parsing, on every rank, the engine
+// calls resolve() once and runs the job it returns in this one's place; that
+// job must stay valid while this one lives. Throws UsageError on bad options.
+class DeferredJob : public Job {
+ public:
+  virtual Job& resolve() = 0;
+};
+
 class ReduceJob : public Job {
  public:
   JobShape shape() const final { return JobShape::reduce; }

@@ -40,6 +40,10 @@ class ShardContext {
   // Streams the shard's rows of the input dataset in row order through a
   // bounded buffer, calling fn once per block. Only for dataset domains.
   virtual void for_each_block(const std::function<void(const Block&)>& fn) = 0;
+  // Reads all the shard's rows at once into `out` (items × row bytes), for
+  // a job that needs them together (a Python job's block); memory is then a
+  // shard per thread in flight. Only for dataset domains.
+  virtual void read_shard(void* out) = 0;
 };
 
 }  // namespace shardrun

@@ -35,6 +35,7 @@ class DatasetShardContext : public ShardContext {
       });
     }
   }
+  void read_shard(void* out) override { reader_.read_rows(shard_.begin, shard_.items(), out); }
 
  private:
   const io::DatasetReader& reader_;
@@ -47,6 +48,9 @@ class IndexShardContext : public ShardContext {
   const Shard& shard() const override { return shard_; }
   void for_each_block(const std::function<void(const Block&)>&) override {
     throw std::logic_error("for_each_block called by a job without a dataset domain");
+  }
+  void read_shard(void*) override {
+    throw std::logic_error("read_shard called by a job without a dataset domain");
   }
 
  private:

@@ -42,11 +42,20 @@ std::optional<double> stop_time(const RunOptions& options, double started) {
 
 }  // namespace
 
-int run_job(const std::string& name, Job& job, const RunOptions& options, const mpi::Comm& comm) {
+int run_job(const std::string& name, Job& given, const RunOptions& options, const mpi::Comm& comm) {
   const bool root = comm.rank() == 0;
   RunTimes times{base::wall_seconds(), std::nullopt};
   const StopSignals signals;
   using base::attempt;
+
+  // A job whose shape follows from its options runs as the job it resolves to.
+  Job* resolved = &given;
+  if (int status = settle(comm, attempt([&] {
+                            if (auto* deferred = dynamic_cast<DeferredJob*>(&given))
+                              resolved = &deferred->resolve();
+                          })))
+    return status;
+  Job& job = *resolved;
 
   // Set up: the plan and the shape on every rank, then what is left to do.
   if (int status = settle(comm, attempt([&] { check_shared_paths(job, options, comm); })))
