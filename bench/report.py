@@ -44,7 +44,8 @@ STUDIES = {
                   "wordcount vs MR-MPI"),
 }
 # Each study's own report, in the order of the summary.
-REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "wordcount", "sdk"]
+REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "wordcount", "sdk",
+           "inputs", "python"]
 
 
 def read_rows(path, keep):
