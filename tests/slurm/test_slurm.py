@@ -109,6 +109,26 @@ class Templates(SlurmBase):
         self.assertIn(f"slurm job {job}", r.stdout)
         self.assertIn("stopped (USR1)", r.stdout)
 
+    def test_a_python_job_requeued_by_signal_gives_the_uninterrupted_result(self):
+        # ~40 s of work on 2 ranks (a 3 ms sleep a shard) under a 1-minute limit.
+        script = self.path("slow_sum.py")
+        with open(script, "w") as f:
+            f.write("import time\n\ndef process(block, shard):\n    time.sleep(0.003 * len(block))\n"
+                    "    return sum(block)\n\ndef combine(a, b):\n    return a + b\n\n"
+                    "def finalize(total):\n    return {'total': total}\n")
+        items = 27_000
+        job = self.submit(["--ntasks=2", "--cpus-per-task=1", "--time=1", "--signal=B:USR1@55"],
+                          "shardrun.sbatch",
+                          ["run", "python", "--script", script, "--items", str(items), "--shard-rows",
+                           "1", "--output", "py.h5", "--checkpoint-every", "1"])
+        log = self.requeued_then_completed(job, 120)
+        self.assertIn("stopped (USR1)", log)
+        self.assertIn("requeueing", log)
+        self.assertIn("the checkpoint says: done", log)
+        with h5py.File(self.path("py.h5"), "r") as f:
+            self.assertEqual(int(f["total"][()]), items * (items - 1) // 2)
+            self.assertEqual(f["run"].attrs["job"], "python")
+
     def test_shardrun_stops_itself_before_the_end_time(self):
         # No early signal; shardrun reads the end time and stops 110 s before it.
         items, mean_us = 100_000, 400
