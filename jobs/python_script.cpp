@@ -183,6 +183,13 @@ Script::~Script() {
   if (!Py_IsInitialized()) return;  // refused before the interpreter started
   py::gil_scoped_acquire gil;
   process = combine = finalize = outputs = py::object();
+  // The interpreter is never finalized: what the script printed is flushed here.
+  try {
+    const py::module_ sys = py::module_::import("sys");
+    sys.attr("stdout").attr("flush")();
+    sys.attr("stderr").attr("flush")();
+  } catch (py::error_already_set&) {
+  }
 }
 
 std::string Script::describe(const py::error_already_set& error) const {
