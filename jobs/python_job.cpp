@@ -97,6 +97,8 @@ void PythonJob::add_options(Options& options) {
       "finalize(total) returning {name: array} (a reduce job), or outputs = {name: (dtype, "
       "row_shape)} (or outputs(input) returning it) with process returning {name: rows} (a map "
       "job); setup(args) is optional. See docs/python-jobs.md.\n"
+      "The threads of a rank share one interpreter and take turns holding its lock (the GIL): "
+      "run one rank per core, with one thread each (mpirun's default binding does).\n"
       "Errors in the script exit 1 naming the shard and the file:line; a script that cannot "
       "load exits 2.");
 }

@@ -15,10 +15,11 @@ if [ "${SHARDRUN_SKIP_SANITIZE:-0}" != 1 ]; then
   BUILD_DIR=build-sanitize scripts/build.sh -DSHARDRUN_BUILD_TESTS=ON -DSHARDRUN_SANITIZE=ON \
     -DSHARDRUN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
   # Open MPI keeps memory until exit by design: leak reports would be its, not ours.
-  # The Slurm tests (label slurm) exercise the batch templates, not new C++
+  # The Slurm tests (label slurm) exercise the batch templates and the
+  # emulated hosts (label hosts) the transport between hosts, not new C++
   # paths: they run once, in the Release stage.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-sanitize --output-on-failure --label-exclude slurm
+    ctest --test-dir build-sanitize --output-on-failure --label-exclude 'slurm|hosts'
 fi
 if [ "${SHARDRUN_SKIP_FUZZ:-0}" != 1 ]; then
   # A short run per target so that none rots and a regression shows;
