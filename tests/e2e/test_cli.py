@@ -627,7 +627,8 @@ class Help(Base):
     def test_jobs_lists_one_line_each(self):
         r = self.ok(["jobs"])
         names = [line.split()[0] for line in r.stdout.splitlines()]
-        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot", "wordcount", "exec"])
+        self.assertEqual(names, ["stats", "histogram", "synthetic", "mandelbrot", "wordcount", "python",
+                                 "exec"])
 
     def test_no_command_is_a_usage_error(self):
         r = run([])
