@@ -97,6 +97,16 @@ class DeferredJob : public Job {
   virtual Job& resolve() = 0;
 };
 
+// Mixed into a job that prefers another default shard size than the
+// engine's (shards of about 4 MiB of input): one that holds each shard whole
+// (read_shard) and makes temporaries of its size does best when they stay in
+// cache. Used only when the user gives neither --shards nor --shard-rows.
+class PrefersShardBytes {
+ public:
+  virtual ~PrefersShardBytes() = default;
+  virtual std::uint64_t default_shard_bytes() const = 0;
+};
+
 class ReduceJob : public Job {
  public:
   JobShape shape() const final { return JobShape::reduce; }

@@ -188,6 +188,9 @@ RunSetup prepare(Job& job, const RunOptions& options, const mpi::Comm& comm) {
     items = setup.reader->info().rows;
     setup.item_bytes = setup.reader->row_bytes();
     default_shard_items = core::ShardPlan::shard_items_for_bytes(setup.item_bytes);
+    if (const auto* prefers = dynamic_cast<const PrefersShardBytes*>(&job))
+      default_shard_items =
+          std::max<std::uint64_t>(1, prefers->default_shard_bytes() / setup.item_bytes);
     setup.input = ref.text();
     input_file = ref.file;
   } else {
