@@ -9,7 +9,7 @@
 namespace shardrun::core {
 
 DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardResults& results,
-                       double send_interval_s)
+                       double send_interval_s, double origin)
     : rank_(comm.rank()),
       ranks_(comm.size()),
       results_(results),
@@ -19,6 +19,7 @@ DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardRe
   if (rank_ == 0) {
     done_.assign(shard_count, 0);
     seconds_.assign(shard_count, std::numeric_limits<double>::quiet_NaN());
+    timeline_.emplace(origin, shard_count, ranks_);
   }
 }
 
@@ -31,14 +32,17 @@ void DoneLedger::preload(const std::vector<std::uint8_t>& done,
 }
 
 void DoneLedger::record(const ShardOutcome& outcome) {
-  const double seconds = outcome.end_s - outcome.start_s;
   if (rank_ == 0) {
     if (!done_[outcome.shard.id]) ++done_count_;
     done_[outcome.shard.id] = 1;
-    seconds_[outcome.shard.id] = seconds;
+    seconds_[outcome.shard.id] = outcome.end_s - outcome.start_s;
+    timeline_->add(
+        {outcome.shard.id, 0, outcome.thread, outcome.stolen, outcome.start_s, outcome.end_s});
   } else {
     pending_ids_.push_back(outcome.shard.id);
-    pending_seconds_.push_back(seconds);
+    pending_starts_.push_back(outcome.start_s);
+    pending_ends_.push_back(outcome.end_s);
+    pending_places_.push_back(std::uint32_t{outcome.thread} | std::uint32_t{outcome.stolen} << 16);
   }
 }
 
@@ -47,11 +51,15 @@ Bytes DoneLedger::take_delta(bool last) {
   out.put<std::uint8_t>(last ? kLast : kMore);
   out.put<std::uint64_t>(pending_ids_.size());
   out.put_bytes(pending_ids_.data(), pending_ids_.size() * sizeof(std::uint64_t));
-  out.put_bytes(pending_seconds_.data(), pending_seconds_.size() * sizeof(double));
+  out.put_bytes(pending_starts_.data(), pending_starts_.size() * sizeof(double));
+  out.put_bytes(pending_ends_.data(), pending_ends_.size() * sizeof(double));
+  out.put_bytes(pending_places_.data(), pending_places_.size() * sizeof(std::uint32_t));
   const Bytes partials = results_.take_delta();
   out.put_bytes(partials.data(), partials.size());
   pending_ids_.clear();
-  pending_seconds_.clear();
+  pending_starts_.clear();
+  pending_ends_.clear();
+  pending_places_.clear();
   return out.take();
 }
 
@@ -67,16 +75,24 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
     return;
   }
   const auto count = in.get<std::uint64_t>();
+  if (count > in.remaining() / 28)
+    throw RuntimeError("corrupt delta from rank " + std::to_string(source));
   std::vector<std::uint64_t> ids(count);
-  std::vector<double> seconds(count);
+  std::vector<double> starts(count), ends(count);
+  std::vector<std::uint32_t> places(count);
   in.get_bytes(ids.data(), count * sizeof(std::uint64_t));
-  in.get_bytes(seconds.data(), count * sizeof(double));
-  const std::size_t header = 1 + 8 + count * 16;
+  in.get_bytes(starts.data(), count * sizeof(double));
+  in.get_bytes(ends.data(), count * sizeof(double));
+  in.get_bytes(places.data(), count * sizeof(std::uint32_t));
+  const std::size_t header = 1 + 8 + count * 28;
   results_.add_delta(delta.subspan(header));
   for (std::size_t i = 0; i < count; ++i) {
     if (!done_[ids[i]]) ++done_count_;
     done_[ids[i]] = 1;
-    seconds_[ids[i]] = seconds[i];
+    seconds_[ids[i]] = ends[i] - starts[i];
+    timeline_->add({ids[i], static_cast<std::uint32_t>(source),
+                    static_cast<std::uint16_t>(places[i] & 0xffff), (places[i] >> 16 & 1) != 0,
+                    starts[i], ends[i]});
   }
 }
 

@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/executor.hpp"
+#include "core/timeline.hpp"
 #include "mpi/mailbox.hpp"
 
 namespace shardrun::core {
@@ -31,9 +33,10 @@ class ShardResults {
 // until finish(). Main thread only.
 class DoneLedger {
  public:
-  // Collective (the mailbox duplicates the communicator).
+  // Collective (the mailbox duplicates the communicator). `origin`: when
+  // the run started (wall seconds), the timeline's zero.
   DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardResults& results,
-             double send_interval_s);
+             double send_interval_s, double origin = 0);
 
   // Rank 0: shards an earlier run finished (from its checkpoint).
   void preload(const std::vector<std::uint8_t>& done, const std::vector<double>& seconds);
@@ -51,6 +54,8 @@ class DoneLedger {
   const std::vector<std::uint8_t>& done() const { return done_; }
   const std::vector<double>& seconds() const { return seconds_; }
   std::uint64_t done_count() const { return done_count_; }
+  // Rank 0: this run's shards, where and when they ran; null elsewhere.
+  const Timeline* timeline() const { return timeline_ ? &*timeline_ : nullptr; }
 
  private:
   // A delta's first byte: more to come, the rank's last, or the rank failed.
@@ -64,13 +69,18 @@ class DoneLedger {
   mpi::Mailbox mailbox_;
   std::chrono::duration<double> send_interval_;
   std::chrono::steady_clock::time_point last_send_;
-  std::vector<std::uint64_t> pending_ids_;  // non-root: finished since the last send
-  std::vector<double> pending_seconds_;
+  // Non-root: finished since the last send, with start, end and
+  // thread | stolen << 16.
+  std::vector<std::uint64_t> pending_ids_;
+  std::vector<double> pending_starts_;
+  std::vector<double> pending_ends_;
+  std::vector<std::uint32_t> pending_places_;
   std::vector<std::uint8_t> done_;  // rank 0: 1 for every shard done
   std::vector<double> seconds_;     // rank 0: its duration, NaN while not done
   std::uint64_t done_count_ = 0;
-  int finished_ranks_ = 0;  // rank 0: ranks whose last delta arrived
-  std::string failure_;     // rank 0: why a rank could not send its last delta
+  int finished_ranks_ = 0;            // rank 0: ranks whose last delta arrived
+  std::string failure_;               // rank 0: why a rank could not send its last delta
+  std::optional<Timeline> timeline_;  // rank 0
 };
 
 }  // namespace shardrun::core

@@ -135,25 +135,31 @@ ExecutorStats Executor::run(ShardSource& source,
         }
         for (std::uint64_t position = range->begin; position < range->end; ++position) {
           ++in_flight;
-          arena->enqueue(
-              [work = hooks.work, done, stopping, generation, shard = shard_at(position)] {
-                Finished f;
-                f.outcome.shard = shard;
-                f.generation = generation;
-                if (*stopping) {
-                  f.skipped = true;
-                  done->push(std::move(f));
-                  return;
-                }
-                f.outcome.start_s = base::wall_seconds();
-                try {
-                  f.outcome.output = work(shard);
-                } catch (...) {
-                  f.error = std::current_exception();
-                }
-                f.outcome.end_s = base::wall_seconds();
-                done->push(std::move(f));
-              });
+          arena->enqueue([work = hooks.work, done, stopping, generation, single = threads == 1,
+                          shard = shard_at(position)] {
+            Finished f;
+            f.outcome.shard = shard;
+            f.generation = generation;
+            if (*stopping) {
+              f.skipped = true;
+              done->push(std::move(f));
+              return;
+            }
+            f.outcome.start_s = base::wall_seconds();
+            // The arena slot: unique among the threads running at once
+            // (one thread alone may sit in slot 1).
+            f.outcome.thread =
+                single ? 0
+                       : static_cast<std::uint16_t>(tbb::this_task_arena::current_thread_index());
+            f.outcome.stolen = generation > 0;
+            try {
+              f.outcome.output = work(shard);
+            } catch (...) {
+              f.error = std::current_exception();
+            }
+            f.outcome.end_s = base::wall_seconds();
+            done->push(std::move(f));
+          });
         }
       }
       if (in_flight == 0 && (source_dry || first_error || stop_deadline)) break;

@@ -26,6 +26,8 @@ struct ShardOutcome {
   std::unique_ptr<ShardOutput> output;
   double start_s = 0;  // base::wall_seconds()
   double end_s = 0;
+  std::uint16_t thread = 0;  // the worker thread that ran it
+  bool stolen = false;       // it came in work this rank stole
 };
 
 struct ExecutorStats {

@@ -83,6 +83,7 @@ int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedge
   record.wall_s = base::wall_seconds() - started;
   record.run_id = setup.run_id;
   write_run_record(output.file(), record);
+  if (const core::Timeline* timeline = ledger.timeline()) write_timeline(output.file(), *timeline);
   output.commit();
   base::failpoint("after-publish");
   // A run that ended with failures (a farm's failed tasks) keeps its

@@ -84,7 +84,7 @@ int run_job(const std::string& name, Job& given, const RunOptions& options, cons
     output.emplace(options.output, setup.output, comm);
     setup.runner->start(*output);
     const double send_every = options.checkpoint.empty() ? 1e30 : options.checkpoint_every_s / 2;
-    ledger.emplace(comm, setup.plan->count(), *setup.runner, send_every);
+    ledger.emplace(comm, setup.plan->count(), *setup.runner, send_every, times.started);
     if (root && setup.checkpoint && setup.checkpoint->resumed()) {
       ledger->preload(setup.resumed_done, setup.checkpoint->state().shard_seconds);
       setup.runner->add_delta(setup.checkpoint->state().shape_state);

@@ -47,6 +47,41 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   write("rank_speed", r.rank_speed);
 }
 
+void write_timeline(h5::File& file, const core::Timeline& timeline) {
+  std::vector<core::TimelineEntry> entries = timeline.entries();
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.shard < b.shard; });
+  std::vector<std::uint64_t> shard;
+  std::vector<std::uint32_t> rank;
+  std::vector<std::uint16_t> thread;
+  std::vector<std::uint8_t> stolen;
+  std::vector<double> start, end;
+  for (const core::TimelineEntry& e : entries) {
+    shard.push_back(e.shard);
+    rank.push_back(e.rank);
+    thread.push_back(e.thread);
+    stolen.push_back(e.stolen);
+    start.push_back(e.start_s - timeline.origin());
+    end.push_back(e.end_s - timeline.origin());
+  }
+  const std::string group = "/run/timeline";
+  file.create_group(group);
+  file.write_attribute(group, "stride", timeline.stride());
+  file.write_attribute(group, "limit", core::Timeline::kMaxEntries);
+  file.write_attribute(group, "shards", timeline.shards_seen());
+  file.write_attribute(group, "bin_s", timeline.bin_s());
+  h5::write_vector(file, group + "/shard", shard);
+  h5::write_vector(file, group + "/rank", rank);
+  h5::write_vector(file, group + "/thread", thread);
+  h5::write_vector(file, group + "/stolen", stolen);
+  h5::write_vector(file, group + "/start_s", start);
+  h5::write_vector(file, group + "/end_s", end);
+  const std::uint64_t ranks = timeline.busy().size() / core::Timeline::kBins;
+  h5::Dataset::create(file, group + "/rank_busy_s", ElementType::f64,
+                      {ranks, core::Timeline::kBins}, {})
+      .write_all(ElementType::f64, timeline.busy().data());
+}
+
 void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work, double longest_shard_s) {
   const auto ranks = rank_work.size();
   r.rank_idle_s.assign(ranks, 0);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/timeline.hpp"
 #include "h5/h5_file.hpp"
 
 namespace shardrun::run {
@@ -50,6 +51,12 @@ void derive_efficiency(RunRecord& record, const std::vector<double>& rank_work,
 // datasets rank_shards, rank_busy_s, rank_steals, rank_stolen_shards,
 // rank_idle_s, rank_speed.
 void write_run_record(h5::File& file, const RunRecord& record);
+
+// Writes group /run/timeline: one row per shard of this run (or of the
+// sample, attribute stride) in datasets shard, rank, thread, stolen,
+// start_s, end_s (seconds since the run started), sorted by shard; and
+// rank_busy_s (ranks × bins of bin_s seconds). docs/timeline.md.
+void write_timeline(h5::File& file, const core::Timeline& timeline);
 
 // 16 random hex digits naming one run (and the result it writes).
 std::string new_run_id();

@@ -1,0 +1,52 @@
+// Where the time of a run went, gathered on rank 0: one entry per shard
+// (every shard up to kMaxEntries, beyond that every stride-th shard id, a
+// uniform sample) and every rank's busy thread-seconds over time, in bins
+// that widen as the run goes on. Written under /run/timeline (docs/timeline.md).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace shardrun::core {
+
+struct TimelineEntry {
+  std::uint64_t shard = 0;
+  std::uint32_t rank = 0;
+  std::uint16_t thread = 0;  // the worker thread (or task slot) of the rank
+  bool stolen = false;       // it ran on a rank that stole it
+  double start_s = 0;        // base::wall_seconds()
+  double end_s = 0;
+};
+
+class Timeline {
+ public:
+  static constexpr std::uint64_t kMaxEntries = 1'000'000;
+  static constexpr std::size_t kBins = 256;
+
+  // `origin`: the run's start (wall seconds); shards of the plan; ranks.
+  Timeline(double origin, std::uint64_t shard_count, int ranks);
+
+  void add(const TimelineEntry& entry);
+
+  double origin() const { return origin_; }
+  std::uint64_t stride() const { return stride_; }  // 1: every shard is in entries()
+  const std::vector<TimelineEntry>& entries() const { return entries_; }
+  std::uint64_t shards_seen() const { return seen_; }
+  // busy()[rank * kBins + bin]: thread-seconds the rank spent in shards in
+  // [origin + bin × bin_s, origin + (bin + 1) × bin_s).
+  const std::vector<double>& busy() const { return busy_; }
+  double bin_s() const { return bin_s_; }
+
+ private:
+  void widen_to(double end);
+
+  double origin_;
+  std::uint64_t stride_;
+  int ranks_;
+  std::vector<TimelineEntry> entries_;
+  std::uint64_t seen_ = 0;
+  std::vector<double> busy_;
+  double bin_s_ = 1e-3;
+};
+
+}  // namespace shardrun::core

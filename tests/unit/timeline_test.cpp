@@ -1,0 +1,55 @@
+#include "core/timeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+namespace shardrun::core {
+namespace {
+
+double rank_busy(const Timeline& t, int rank) {
+  const double* bins = t.busy().data() + static_cast<std::size_t>(rank) * Timeline::kBins;
+  return std::accumulate(bins, bins + Timeline::kBins, 0.0);
+}
+
+TEST(Timeline, KeepsEveryShardUpToTheLimit) {
+  Timeline t(100.0, 1000, 2);
+  EXPECT_EQ(t.stride(), 1u);
+  for (std::uint64_t id = 0; id < 1000; ++id) {
+    const double at = 100.0 + static_cast<double>(id) * 0.001;
+    t.add({id, static_cast<std::uint32_t>(id % 2), 0, id % 7 == 0, at, at + 0.0005});
+  }
+  EXPECT_EQ(t.entries().size(), 1000u);
+  EXPECT_EQ(t.shards_seen(), 1000u);
+  EXPECT_TRUE(t.entries()[7].stolen);
+}
+
+TEST(Timeline, SamplesEveryStrideThShardAboveTheLimit) {
+  const std::uint64_t shards = 3 * Timeline::kMaxEntries + 5;
+  Timeline t(0.0, shards, 1);
+  EXPECT_EQ(t.stride(), 4u);  // ceil(shards / limit)
+  for (std::uint64_t id = 0; id < shards; ++id) t.add({id, 0, 0, false, 0.0, 1e-6});
+  EXPECT_LE(t.entries().size(), Timeline::kMaxEntries);
+  EXPECT_EQ(t.entries().size(), (shards + 3) / 4);
+  for (const TimelineEntry& e : t.entries()) ASSERT_EQ(e.shard % 4, 0u);
+  EXPECT_EQ(t.shards_seen(), shards);
+}
+
+TEST(Timeline, BusyBinsWidenAndKeepEveryBusySecond) {
+  Timeline t(10.0, 100, 2);
+  const double first_width = t.bin_s();
+  t.add({0, 0, 0, false, 10.0, 10.0 + 0.1});  // 0.1 s on rank 0
+  t.add({1, 1, 0, false, 10.05, 10.25});      // 0.2 s on rank 1
+  t.add({2, 0, 1, false, 12.0, 15.5});        // 3.5 s later: the bins widen
+  EXPECT_GT(t.bin_s(), first_width);
+  EXPECT_GE(t.bin_s() * Timeline::kBins, 5.5);
+  EXPECT_NEAR(rank_busy(t, 0), 3.6, 1e-9);
+  EXPECT_NEAR(rank_busy(t, 1), 0.2, 1e-9);
+  // Nothing of rank 0 before 2 s in the bins between its two shards.
+  const std::size_t from = static_cast<std::size_t>(0.1 / t.bin_s()) + 1;
+  const std::size_t to = static_cast<std::size_t>(2.0 / t.bin_s());
+  for (std::size_t bin = from; bin < to; ++bin) EXPECT_EQ(t.busy()[bin], 0.0) << bin;
+}
+
+}  // namespace
+}  // namespace shardrun::core
