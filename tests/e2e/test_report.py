@@ -113,6 +113,21 @@ class Report(test_cli.Base):
         for external in ("src=", "href=", "http://", "https://"):
             self.assertNotIn(external, page.replace("http://www.w3.org/2000/svg", ""))
 
+    def test_the_html_page_renders_in_headless_chromium(self):
+        html, png = self.path("page.html"), self.path("page.png")
+        self.ok(["report", self.result, "--html", html])
+        r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--enable-logging=stderr", "--window-size=1140,900", f"--screenshot={png}",
+                            "file://" + html], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(":CONSOLE(", r.stderr)  # the page logs nothing: no script, no missing asset
+        import matplotlib.image
+        pixels = matplotlib.image.imread(png)[:, :, :3]
+        self.assertEqual(pixels.shape[:2], (900, 1140))
+        # Not blank: the bars' blue covers a visible share of the page.
+        blue = (np.abs(pixels - np.array([0x46, 0x82, 0xb4]) / 255).sum(axis=2) < 0.05).mean()
+        self.assertGreater(blue, 0.01)
+
     def test_many_ranks_aggregate_lanes(self):
         out = self.path("wide.h5")
         self.ok(["run", "synthetic", "--items", "30000", "--mean-us", "0", "--shards", "30000",
