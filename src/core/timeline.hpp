@@ -32,21 +32,27 @@ class Timeline {
   std::uint64_t stride() const { return stride_; }  // 1: every shard is in entries()
   const std::vector<TimelineEntry>& entries() const { return entries_; }
   std::uint64_t shards_seen() const { return seen_; }
-  // busy()[rank * kBins + bin]: thread-seconds the rank spent in shards in
-  // [origin + bin × bin_s, origin + (bin + 1) × bin_s).
-  const std::vector<double>& busy() const { return busy_; }
-  double bin_s() const { return bin_s_; }
+
+  // busy[rank * kBins + bin]: thread-seconds the rank spent in shards in
+  // [origin + bin × bin_s, origin + (bin + 1) × bin_s), over every shard.
+  struct Busy {
+    double bin_s = 1e-3;
+    std::vector<double> busy;
+  };
+  Busy busy() const;
 
  private:
-  void widen_to(double end);
+  // Adds [start, end) of `rank` to the bins, widening them as needed.
+  static void add_busy(Busy& bins, int ranks, std::uint32_t rank, double start, double end);
 
   double origin_;
   std::uint64_t stride_;
   int ranks_;
   std::vector<TimelineEntry> entries_;
   std::uint64_t seen_ = 0;
-  std::vector<double> busy_;
-  double bin_s_ = 1e-3;
+  // Only for a sample (stride > 1): the bins of every shard, kept as they
+  // come. Every shard is in entries_ otherwise, and busy() bins them once.
+  Busy sampled_busy_;
 };
 
 }  // namespace shardrun::core

@@ -69,17 +69,18 @@ void write_timeline(h5::File& file, const core::Timeline& timeline) {
   file.write_attribute(group, "stride", timeline.stride());
   file.write_attribute(group, "limit", core::Timeline::kMaxEntries);
   file.write_attribute(group, "shards", timeline.shards_seen());
-  file.write_attribute(group, "bin_s", timeline.bin_s());
+  const core::Timeline::Busy busy = timeline.busy();
+  file.write_attribute(group, "bin_s", busy.bin_s);
   h5::write_vector(file, group + "/shard", shard);
   h5::write_vector(file, group + "/rank", rank);
   h5::write_vector(file, group + "/thread", thread);
   h5::write_vector(file, group + "/stolen", stolen);
   h5::write_vector(file, group + "/start_s", start);
   h5::write_vector(file, group + "/end_s", end);
-  const std::uint64_t ranks = timeline.busy().size() / core::Timeline::kBins;
+  const std::uint64_t ranks = busy.busy.size() / core::Timeline::kBins;
   h5::Dataset::create(file, group + "/rank_busy_s", ElementType::f64,
                       {ranks, core::Timeline::kBins}, {})
-      .write_all(ElementType::f64, timeline.busy().data());
+      .write_all(ElementType::f64, busy.busy.data());
 }
 
 void derive_efficiency(RunRecord& r, const std::vector<double>& rank_work, double longest_shard_s) {

@@ -7,8 +7,8 @@
 namespace shardrun::core {
 namespace {
 
-double rank_busy(const Timeline& t, int rank) {
-  const double* bins = t.busy().data() + static_cast<std::size_t>(rank) * Timeline::kBins;
+double rank_busy(const Timeline::Busy& b, int rank) {
+  const double* bins = b.busy.data() + static_cast<std::size_t>(rank) * Timeline::kBins;
   return std::accumulate(bins, bins + Timeline::kBins, 0.0);
 }
 
@@ -36,19 +36,23 @@ TEST(Timeline, SamplesEveryStrideThShardAboveTheLimit) {
 }
 
 TEST(Timeline, BusyBinsWidenAndKeepEveryBusySecond) {
-  Timeline t(10.0, 100, 2);
-  const double first_width = t.bin_s();
-  t.add({0, 0, 0, false, 10.0, 10.0 + 0.1});  // 0.1 s on rank 0
-  t.add({1, 1, 0, false, 10.05, 10.25});      // 0.2 s on rank 1
-  t.add({2, 0, 1, false, 12.0, 15.5});        // 3.5 s later: the bins widen
-  EXPECT_GT(t.bin_s(), first_width);
-  EXPECT_GE(t.bin_s() * Timeline::kBins, 5.5);
-  EXPECT_NEAR(rank_busy(t, 0), 3.6, 1e-9);
-  EXPECT_NEAR(rank_busy(t, 1), 0.2, 1e-9);
-  // Nothing of rank 0 before 2 s in the bins between its two shards.
-  const std::size_t from = static_cast<std::size_t>(0.1 / t.bin_s()) + 1;
-  const std::size_t to = static_cast<std::size_t>(2.0 / t.bin_s());
-  for (std::size_t bin = from; bin < to; ++bin) EXPECT_EQ(t.busy()[bin], 0.0) << bin;
+  // Every shard kept (stride 1) and a sample (stride 2): the same bins.
+  for (const std::uint64_t shards : {std::uint64_t{100}, 2 * Timeline::kMaxEntries}) {
+    Timeline t(10.0, shards, 2);
+    t.add({0, 0, 0, false, 10.0, 10.0 + 0.1});  // 0.1 s on rank 0
+    t.add({1, 1, 0, false, 10.05, 10.25});      // 0.2 s on rank 1
+    t.add({2, 0, 1, false, 12.0, 15.5});        // 3.5 s later: the bins widen
+    const Timeline::Busy b = t.busy();
+    EXPECT_GT(b.bin_s, 1e-3);
+    EXPECT_GE(b.bin_s * Timeline::kBins, 5.5);
+    EXPECT_LT(b.bin_s * Timeline::kBins / 2, 5.5);
+    EXPECT_NEAR(rank_busy(b, 0), 3.6, 1e-9);
+    EXPECT_NEAR(rank_busy(b, 1), 0.2, 1e-9);
+    // Nothing of rank 0 in the bins between its two shards.
+    const std::size_t from = static_cast<std::size_t>(0.1 / b.bin_s) + 1;
+    const std::size_t to = static_cast<std::size_t>(2.0 / b.bin_s);
+    for (std::size_t bin = from; bin < to; ++bin) EXPECT_EQ(b.busy[bin], 0.0) << bin;
+  }
 }
 
 }  // namespace
