@@ -11,6 +11,8 @@ packages=(
   libcli11-dev                       # CLI11: the command line
   libxxhash-dev                      # xxHash: checksums of checkpoint state
   libgtest-dev                       # GoogleTest: unit and MPI tests
+  libmicrohttpd-dev libcpp-httplib-dev  # the status service's HTTP server; `shardrun status`'s client
+  nlohmann-json3-dev                 # JSON of the status service
   python3-dev pybind11-dev           # embedded CPython and its C++ binding: Python jobs
   python3-numpy python3-venv         # numpy arrays for Python jobs; a venv in their tests
   clang-14 libclang-rt-14-dev        # libFuzzer and its sanitizer runtimes: scripts/fuzz.sh
@@ -23,6 +25,7 @@ packages=(
   python3-netcdf4 python3-xarray     # netCDF-4 inputs in tests; the xarray peer of N-D stats
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
   chromium                           # headless: the report's HTML page in tests, its PNG in docs
+  python3-prometheus-client          # a strict parser of the status service's /metrics in tests
 )
 
 missing=()

@@ -54,6 +54,10 @@ class CheckpointSession {
   // Whether `every_s` has passed since the last save began and none is
   // still writing.
   bool save_due(double every_s) const;
+  // Seconds since the last save began (or since the session opened).
+  double seconds_since_save() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save_).count();
+  }
   // Starts saving on the background thread and returns.
   void save_in_background(Snapshot snapshot);
   // The job is complete, its result at result_path with /run@run_id

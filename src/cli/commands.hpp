@@ -31,5 +31,6 @@ std::unique_ptr<Command> setup_jobs(CLI::App& app, const Registry& registry);
 std::unique_ptr<Command> setup_gen(CLI::App& app);
 std::unique_ptr<Command> setup_inspect(CLI::App& app, const Registry& registry);
 std::unique_ptr<Command> setup_report(CLI::App& app);
+std::unique_ptr<Command> setup_status(CLI::App& app);
 
 }  // namespace shardrun::cli

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   commands.push_back(cli::setup_gen(app));
   commands.push_back(cli::setup_inspect(app, registry));
   commands.push_back(cli::setup_report(app));
+  commands.push_back(cli::setup_status(app));
   commands.push_back(cli::setup_jobs(app, registry));
   // Loaded above already; declared where it may stand, so that parsing and --help know it.
   std::vector<std::string> plugins;

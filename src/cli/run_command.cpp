@@ -80,6 +80,15 @@ class RunCommand : public Command {
                    "they are abandoned and the final checkpoint is written (exit 75)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    auto* status =
+        sub.add_option("--status", options_.status,
+                       "Serve the run's live status on rank 0 at ADDR:PORT (port 0: a free one; "
+                       "loopback unless --status-public): GET / (a page), /api/status (JSON), "
+                       "/metrics (Prometheus); POST /api/stop with the token in OUTPUT.status "
+                       "stops it gracefully (exit 75). See docs/status.md");
+    sub.add_flag("--status-public", options_.status_public,
+                 "Let --status listen on an address other than loopback")
+        ->needs(status);
     sub.add_option("--stop-before", options_.stop_before_s,
                    "With --checkpoint, when the batch job's end time is known "
                    "($SLURM_JOB_END_TIME or $SHARDRUN_END_TIME, Unix seconds): stop and "

@@ -20,6 +20,16 @@ DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardRe
     done_.assign(shard_count, 0);
     seconds_.assign(shard_count, std::numeric_limits<double>::quiet_NaN());
     timeline_.emplace(origin, shard_count, ranks_);
+    tallies_.resize(static_cast<std::size_t>(ranks_));
+  }
+}
+
+void DoneLedger::set_steals(std::uint64_t steals, std::uint64_t stolen_shards) {
+  steals_ = steals;
+  stolen_shards_ = stolen_shards;
+  if (rank_ == 0) {
+    tallies_[0].steals = steals;
+    tallies_[0].stolen_shards = stolen_shards;
   }
 }
 
@@ -36,6 +46,8 @@ void DoneLedger::record(const ShardOutcome& outcome) {
     if (!done_[outcome.shard.id]) ++done_count_;
     done_[outcome.shard.id] = 1;
     seconds_[outcome.shard.id] = outcome.end_s - outcome.start_s;
+    tallies_[0].shards += 1;
+    tallies_[0].busy_s += outcome.end_s - outcome.start_s;
     timeline_->add(
         {outcome.shard.id, 0, outcome.thread, outcome.stolen, outcome.start_s, outcome.end_s});
   } else {
@@ -50,6 +62,8 @@ Bytes DoneLedger::take_delta(bool last) {
   Encoder out;
   out.put<std::uint8_t>(last ? kLast : kMore);
   out.put<std::uint64_t>(pending_ids_.size());
+  out.put<std::uint64_t>(steals_);
+  out.put<std::uint64_t>(stolen_shards_);
   out.put_bytes(pending_ids_.data(), pending_ids_.size() * sizeof(std::uint64_t));
   out.put_bytes(pending_starts_.data(), pending_starts_.size() * sizeof(double));
   out.put_bytes(pending_ends_.data(), pending_ends_.size() * sizeof(double));
@@ -75,6 +89,9 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
     return;
   }
   const auto count = in.get<std::uint64_t>();
+  RankTally& tally = tallies_[static_cast<std::size_t>(source)];
+  tally.steals = in.get<std::uint64_t>();
+  tally.stolen_shards = in.get<std::uint64_t>();
   if (count > in.remaining() / 28)
     throw RuntimeError("corrupt delta from rank " + std::to_string(source));
   std::vector<std::uint64_t> ids(count);
@@ -84,12 +101,14 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
   in.get_bytes(starts.data(), count * sizeof(double));
   in.get_bytes(ends.data(), count * sizeof(double));
   in.get_bytes(places.data(), count * sizeof(std::uint32_t));
-  const std::size_t header = 1 + 8 + count * 28;
+  const std::size_t header = 1 + 3 * 8 + count * 28;
   results_.add_delta(delta.subspan(header));
   for (std::size_t i = 0; i < count; ++i) {
     if (!done_[ids[i]]) ++done_count_;
     done_[ids[i]] = 1;
     seconds_[ids[i]] = ends[i] - starts[i];
+    tally.shards += 1;
+    tally.busy_s += ends[i] - starts[i];
     timeline_->add({ids[i], static_cast<std::uint32_t>(source),
                     static_cast<std::uint16_t>(places[i] & 0xffff), (places[i] >> 16 & 1) != 0,
                     starts[i], ends[i]});

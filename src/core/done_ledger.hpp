@@ -54,6 +54,16 @@ class DoneLedger {
   const std::vector<std::uint8_t>& done() const { return done_; }
   const std::vector<double>& seconds() const { return seconds_; }
   std::uint64_t done_count() const { return done_count_; }
+  // This rank's steals so far (they travel with the next delta).
+  void set_steals(std::uint64_t steals, std::uint64_t stolen_shards);
+  // Rank 0: per rank, what this run has done so far (for the status service).
+  struct RankTally {
+    std::uint64_t shards = 0;
+    double busy_s = 0;
+    std::uint64_t steals = 0;
+    std::uint64_t stolen_shards = 0;
+  };
+  const std::vector<RankTally>& tallies() const { return tallies_; }
   // Rank 0: this run's shards, where and when they ran; null elsewhere.
   const Timeline* timeline() const { return timeline_ ? &*timeline_ : nullptr; }
 
@@ -81,6 +91,8 @@ class DoneLedger {
   int finished_ranks_ = 0;            // rank 0: ranks whose last delta arrived
   std::string failure_;               // rank 0: why a rank could not send its last delta
   std::optional<Timeline> timeline_;  // rank 0
+  std::vector<RankTally> tallies_;    // rank 0
+  std::uint64_t steals_ = 0, stolen_shards_ = 0;
 };
 
 }  // namespace shardrun::core

@@ -13,6 +13,7 @@
 #include "run/progress.hpp"
 #include "run/run_counters.hpp"
 #include "run/stop_signals.hpp"
+#include "status/status_server.hpp"
 
 namespace shardrun::run {
 namespace {
@@ -29,7 +30,7 @@ checkpoint::Snapshot snapshot(const core::DoneLedger& ledger, const shapes::Shap
 
 Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core::DoneLedger& ledger,
                   const RunOptions& options, const mpi::Comm& comm, double started,
-                  std::optional<double> stop_at) {
+                  std::optional<double> stop_at, status::StatusServer* status) {
   const bool root = comm.rank() == 0;
   shapes::ShapeRunner& runner = *setup.runner;
   Progress progress(root ? choose_progress_mode(options.quiet) : ProgressMode::off,
@@ -63,18 +64,53 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   bool stop_sent = false;
   std::atomic<bool> stop{false};  // a rank asked to stop; the shape's workers read it too
   runner.set_stop_check(
-      [&] { return StopSignals::received() != 0 || stop.load(std::memory_order_relaxed); });
+      [&] { return StopSignals::stop_requested() || stop.load(std::memory_order_relaxed); });
   // A stop this rank was asked for goes to rank 0, which passes it to every
   // rank: at a tick, and when the executor has returned (it may stop between
   // ticks, and the others would otherwise wait for its shards).
   auto send_stop_if_asked = [&] {
     const bool time_up = stop_at && base::wall_seconds() >= *stop_at;
-    if ((StopSignals::received() || runner.halt_requested() || time_up) && !stop_sent) {
+    if ((StopSignals::stop_requested() || runner.halt_requested() || time_up) && !stop_sent) {
       counters->add(kStop, 1);
       stop_sent = true;
     }
   };
+  std::unique_ptr<core::ShardSource> source;
+  std::vector<std::pair<double, std::uint64_t>> history;  // for the status service
+  auto publish_status = [&] {
+    if (status->stop_requested()) StopSignals::request_stop();
+    const ProgressState p = state();
+    if (history.empty() || p.elapsed_s - history.back().first >= 1.0) {
+      history.emplace_back(p.elapsed_s, p.items_done);
+      if (history.size() > 600) history.erase(history.begin());
+    }
+    status::Snapshot s;
+    s.job = setup.job_name;
+    s.parameters = job.parameters();
+    s.input = setup.input;
+    s.balance = setup.balance;
+    s.output = options.output;
+    s.state = StopSignals::stop_requested() || stop ? "stopping"
+              : p.shards_done == p.shards_total     ? "finished"
+                                                    : "running";
+    s.ranks = comm.size();
+    s.threads = setup.threads;
+    s.shards_total = p.shards_total;
+    s.shards_done = p.shards_done;
+    s.items_done = p.items_done;
+    s.bytes_per_item = p.bytes_per_item;
+    s.elapsed_s = p.elapsed_s;
+    if (setup.checkpoint) s.checkpoint_age_s = setup.checkpoint->seconds_since_save();
+    for (const core::DoneLedger::RankTally& t : ledger.tallies())
+      s.ranks_status.push_back({t.shards, t.busy_s, t.steals, t.stolen_shards});
+    s.history = history;
+    status->publish(std::move(s));
+  };
   auto watch = [&] {  // every tick, on every rank
+    if (source) {
+      const core::SourceStats stats = source->stats();
+      ledger.set_steals(stats.steals, stats.stolen_shards);
+    }
     if (++ticks_unsent >= ticks_per_send) {
       ticks_unsent = 0;
       send_counts();
@@ -85,13 +121,13 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     if (!root) return;
     read_counters();
     progress.update(state());
+    if (status) publish_status();
     if (setup.checkpoint && setup.checkpoint->save_due(options.checkpoint_every_s))
       setup.checkpoint->save_in_background(snapshot(ledger, runner, "running"));
   };
   if (root) progress.update(state());
 
   Execution out;
-  std::unique_ptr<core::ShardSource> source;
   out.error = base::attempt([&] {
     source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
     core::ExecutorHooks hooks;
@@ -116,7 +152,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     hooks.tick_interval =
         std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
     hooks.stop_requested = [&] {
-      return stop || StopSignals::received() || runner.halt_requested();
+      return stop || StopSignals::stop_requested() || runner.halt_requested();
     };
     hooks.stop_timeout_s = options.stop_timeout_s;
     if (mpi::Environment::transport().needs_target_progress) hooks.poll = [&] { comm.poke(); };
@@ -142,6 +178,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     }
     read_counters();  // every rank's last counts
     progress.finish(state());
+    if (status) publish_status();
   }
   source.reset();                  // collective
   runner.set_stop_check(nullptr);  // it reads this function's locals

@@ -14,6 +14,10 @@
 #include "run/run_setup.hpp"
 #include "shardrun/job.hpp"
 
+namespace shardrun::status {
+class StatusServer;
+}
+
 namespace shardrun::run {
 
 struct Execution {
@@ -33,8 +37,10 @@ checkpoint::Snapshot snapshot(const core::DoneLedger& ledger, const shapes::Shap
 // signal, a halt or the job's end time (any rank asks, all stop). Rank 0
 // returns once every rank is through its shards. Errors come back in
 // Execution::error for the caller to settle.
+// `status` (rank 0, or null): the live status service to publish to, and
+// to take a stop request from.
 Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core::DoneLedger& ledger,
                   const RunOptions& options, const mpi::Comm& comm, double started,
-                  std::optional<double> stop_at);
+                  std::optional<double> stop_at, status::StatusServer* status = nullptr);
 
 }  // namespace shardrun::run

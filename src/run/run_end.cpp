@@ -55,11 +55,11 @@ RunRecord gather_record(const std::string& name, const Job& job, const RunSetup&
 // Rank 0: the final checkpoint of a stopped run, and what to tell the user.
 std::exception_ptr save_stopped(RunSetup& setup, const core::DoneLedger& ledger,
                                 const RunRecord& record, const RunTimes& times) {
-  const int signo = StopSignals::received();
   const bool time_up = times.stop_at && base::wall_seconds() >= *times.stop_at;
-  const std::string how = signo     ? std::string("stopped (") + sigabbrev_np(signo) + ")"
-                          : time_up ? std::string("stopped (job end time near)")
-                                    : std::string("stopped");
+  const std::string reason = StopSignals::stop_reason();
+  const std::string how = !reason.empty() ? reason
+                          : time_up       ? std::string("stopped (job end time near)")
+                                          : std::string("stopped");
   if (!setup.checkpoint) {
     std::fprintf(stderr, "shardrun: %s without --checkpoint: nothing saved\n", how.c_str());
     return nullptr;

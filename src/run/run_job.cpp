@@ -1,5 +1,6 @@
 #include "run/run_job.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -14,7 +15,9 @@
 #include "run/run_setup.hpp"
 #include "run/settle.hpp"
 #include "run/shared_paths.hpp"
+#include "run/status_files.hpp"
 #include "run/stop_signals.hpp"
+#include "status/status_server.hpp"
 
 namespace shardrun::run {
 namespace {
@@ -63,6 +66,7 @@ int run_job(const std::string& name, Job& given, const RunOptions& options, cons
   RunSetup setup;
   if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
     return status;
+  setup.job_name = name;
   if (int status = settle(comm, attempt([&] { check_ranks_agree(job, setup, comm); })))
     return status;
   if (int status = settle(comm, attempt([&] { plan_work(name, job, options, comm, setup); })))
@@ -83,7 +87,8 @@ int run_job(const std::string& name, Job& given, const RunOptions& options, cons
   const auto open = [&] {
     output.emplace(options.output, setup.output, comm);
     setup.runner->start(*output);
-    const double send_every = options.checkpoint.empty() ? 1e30 : options.checkpoint_every_s / 2;
+    double send_every = options.checkpoint.empty() ? 1e30 : options.checkpoint_every_s / 2;
+    if (!options.status.empty()) send_every = std::min(send_every, 1.0);  // per-rank figures, live
     ledger.emplace(comm, setup.plan->count(), *setup.runner, send_every, times.started);
     if (root && setup.checkpoint && setup.checkpoint->resumed()) {
       ledger->preload(setup.resumed_done, setup.checkpoint->state().shard_seconds);
@@ -92,10 +97,31 @@ int run_job(const std::string& name, Job& given, const RunOptions& options, cons
   };
   if (int status = settle(comm, attempt(open))) return status;
 
+  // The live status service, on rank 0.
+  std::unique_ptr<status::StatusServer> status_server;
+  std::unique_ptr<StatusFiles> status_files;
+  if (int status = settle(
+          comm, attempt([&] {
+            if (!root || options.status.empty()) return;
+            const status::Address address =
+                status::parse_address(options.status, options.status_public);
+            const std::string token = status::new_token();
+            status_server = std::make_unique<status::StatusServer>(address, token);
+            status_files =
+                std::make_unique<StatusFiles>(options.output, status_server->url(), token);
+            if (options.status_public)
+              std::fprintf(
+                  stderr, "shardrun: warning: the status service listens on %s, beyond this host\n",
+                  address.host.c_str());
+            std::fprintf(stderr, "shardrun: status at %s (token in %s)\n",
+                         status_server->url().c_str(), status_files->token_path().c_str());
+          })))
+    return status;
+
   // Run the shards: fill, reap, checkpoint when due, stop on a signal.
   if (root) times.stop_at = stop_time(options, times.started);
-  const Execution run =
-      execute(job, setup, *output, *ledger, options, comm, times.started, times.stop_at);
+  const Execution run = execute(job, setup, *output, *ledger, options, comm, times.started,
+                                times.stop_at, status_server.get());
   if (const auto failure = settle_error(comm, run.error)) {
     if (root && setup.checkpoint)  // keep what is done, and say how this run ended
       setup.checkpoint->save(snapshot(*ledger, *setup.runner, "failed: " + failure->message));

@@ -22,6 +22,8 @@ struct RunOptions {
   bool checkpoint_keep = true;     // --checkpoint-keep yes|no, once the job is complete
   double stop_timeout_s = 0.5;     // --stop-timeout: grace for shards in flight at a stop
   double stop_before_s = 60;       // --stop-before: stop this long before the job's end time
+  std::string status;              // --status ADDR:PORT: the live status service (rank 0)
+  bool status_public = false;      // --status-public: allow a non-loopback ADDR
   // From the registry: the job's revision, and a plugin's file and digest
   // ("r1", "r3 plugin /opt/jobs/librms.so xxh3 …"), in the fingerprint and /run.
   std::string job_revision = "r1";

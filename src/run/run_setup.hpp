@@ -20,6 +20,7 @@
 namespace shardrun::run {
 
 struct RunSetup {
+  std::string job_name;
   int threads = 1;
   std::string balance;  // the strategy this run uses (--balance, or static without windows)
   std::unique_ptr<io::DatasetReader> reader;  // dataset domains only

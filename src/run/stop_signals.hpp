@@ -1,6 +1,8 @@
 // SIGTERM, SIGINT, SIGUSR1 and SIGXCPU ask a run to stop and checkpoint.
 #pragma once
 
+#include <string>
+
 namespace shardrun::run {
 
 // While alive, the four signals set a flag instead of killing the process
@@ -16,6 +18,12 @@ class StopSignals {
 
   // The first signal received, or 0. Async-signal-safe to set, cheap to read.
   static int received();
+  // A stop asked for without a signal: the status service's POST /api/stop.
+  static void request_stop();
+  // Either of them.
+  static bool stop_requested();
+  // "stopped (USR1)", "stopped (status API)"; empty when neither.
+  static std::string stop_reason();
 };
 
 }  // namespace shardrun::run

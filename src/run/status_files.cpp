@@ -1,0 +1,39 @@
+#include "run/status_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "shardrun/errors.hpp"
+
+namespace shardrun::run {
+namespace {
+
+// Replaces `path` with `text`, readable by the owner only; never follows a
+// symlink planted there.
+void write_private(const std::string& path, const std::string& text) {
+  ::unlink(path.c_str());
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw UsageError("--status: cannot write " + path + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) throw UsageError("--status: cannot write " + path);
+}
+
+}  // namespace
+
+StatusFiles::StatusFiles(const std::string& output, const std::string& url,
+                         const std::string& token)
+    : token_path_(output + ".status"), url_path_(output + ".status.url") {
+  write_private(token_path_, token + "\n");
+  write_private(url_path_, url + "\n");
+}
+
+StatusFiles::~StatusFiles() {
+  ::unlink(token_path_.c_str());
+  ::unlink(url_path_.c_str());
+}
+
+}  // namespace shardrun::run
