@@ -1,5 +1,6 @@
 // `shardrun report FILE [--svg F] [--html F]`: where a run's time went, from
 // a result file's /run record and timeline, or a checkpoint's shard times.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "h5/h5_error.hpp"
 #include "h5/h5_file.hpp"
 #include "report/run_view.hpp"
+#include "shapes/task_record.hpp"
 
 namespace shardrun::cli {
 namespace {
@@ -39,6 +41,18 @@ void write_file(const std::string& path, const std::string& text, const char* op
   out << text;
   out.close();
   if (!out) throw RuntimeError(std::string(option) + ": writing " + path + " failed");
+}
+
+// A task farm's result: its attempts (every retry, failures) are the lanes.
+void add_farm_attempts(report::RunView& view) {
+  const h5::File file = h5::File::open_read(view.path);
+  if (!file.has_link("/tasks")) return;
+  std::vector<report::Attempt> attempts;
+  for (const shapes::TaskRecord& r : shapes::read_records(file, "/tasks"))
+    attempts.push_back({r.task, r.attempt, static_cast<std::uint32_t>(r.rank),
+                        static_cast<std::uint32_t>(std::max(1, r.slot)), r.start_s, r.duration_s,
+                        !r.succeeded()});
+  report::use_attempts(view, attempts);
 }
 
 class ReportCommand : public Command {
@@ -71,6 +85,7 @@ class ReportCommand : public Command {
       }
     }
     view = result ? report::read_result(path_) : from_checkpoint_or_refuse();
+    if (result) add_farm_attempts(view);
     std::printf("%s", report::summary_text(view).c_str());
     if (!svg_.empty()) write_file(svg_, report::timeline_svg(view), "--svg");
     if (!html_.empty()) write_file(html_, report::timeline_html(view), "--html");

@@ -1,4 +1,5 @@
 // A result file's /run record and timeline, as a RunView.
+#include <algorithm>
 #include <filesystem>
 
 #include "h5/h5_dataset.hpp"
@@ -61,6 +62,7 @@ RunView read_result(const std::string& path) {
   v.makespan_s = number("makespan_s");
   v.lower_bound_s = number("lower_bound_s");
   v.efficiency = number("efficiency");
+  v.started_s = number("started_s");
   if (number("first_shard_s") > 0 && number("started_s") > 0)
     v.first_shard_after_start_s = number("first_shard_s") - number("started_s");
 
@@ -90,13 +92,30 @@ RunView read_result(const std::string& path) {
         start.size() != id.size() || end.size() != id.size())
       throw UsageError("report: " + path + ": " + t + " has datasets of different lengths");
     for (std::size_t i = 0; i < id.size(); ++i) {
-      v.spans.push_back({id[i], rank[i], thread[i], was_stolen[i] != 0, false, start[i], end[i]});
+      v.spans.push_back(
+          {id[i], 0, rank[i], thread[i], was_stolen[i] != 0, false, start[i], end[i]});
       v.durations.push_back(end[i] - start[i]);
     }
     v.busy = read_vector<double>(file, t + "/rank_busy_s");
     v.bins = v.ranks > 0 ? v.busy.size() / static_cast<std::size_t>(v.ranks) : 0;
   }
   return v;
+}
+
+void use_attempts(RunView& v, const std::vector<Attempt>& attempts) {
+  v.spans.clear();
+  v.durations.clear();
+  int slots = 1;
+  for (const Attempt& a : attempts) {
+    const double start = a.start_s - v.started_s;
+    v.spans.push_back({a.task, a.attempt, a.rank, static_cast<std::uint16_t>(a.slot - 1), false,
+                       a.failed, start, start + a.duration_s});
+    v.durations.push_back(a.duration_s);
+    slots = std::max(slots, static_cast<int>(a.slot));
+  }
+  v.threads = std::max(v.threads, slots);
+  v.stride = 1;
+  v.has_timeline = true;
 }
 
 }  // namespace shardrun::report

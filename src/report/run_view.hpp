@@ -18,7 +18,8 @@ struct RankRow {
 };
 
 struct Span {
-  std::uint64_t shard = 0;
+  std::uint64_t shard = 0;    // a task farm's attempt: its task (1-based)
+  std::uint32_t attempt = 0;  // a task farm's attempt number; 0: a shard
   std::uint32_t rank = 0;
   std::uint16_t thread = 0;
   bool stolen = false;
@@ -35,6 +36,7 @@ struct RunView {
   std::uint64_t shards = 0, items = 0;
   double wall_s = 0, makespan_s = 0, lower_bound_s = 0, efficiency = 0;
   double first_shard_after_start_s = 0;  // start-up: run start to first shard
+  double started_s = 0;                  // Unix time the run began
   std::vector<RankRow> rank_rows;
   // The timeline (result files of this version): every shard, or every
   // stride-th one, and busy thread-seconds per rank × bin.
@@ -51,6 +53,19 @@ struct RunView {
 
 // Reads a shardrun result file; throws UsageError when `path` is not one.
 RunView read_result(const std::string& path);
+
+// A task farm's attempts (from its /tasks records) in place of the shards:
+// a lane per rank × slot, failed attempts marked.
+struct Attempt {
+  std::uint64_t task = 0;
+  std::uint32_t attempt = 1;
+  std::uint32_t rank = 0;
+  std::uint32_t slot = 1;  // 1-based
+  double start_s = 0;      // Unix time
+  double duration_s = 0;
+  bool failed = false;
+};
+void use_attempts(RunView& view, const std::vector<Attempt>& attempts);
 
 // The per-rank table, efficiency, slowest shards and steals, as text.
 std::string summary_text(const RunView& view);

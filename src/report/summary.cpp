@@ -72,11 +72,19 @@ std::string summary_text(const RunView& v) {
     out += "slowest     ";
     for (std::size_t i = 0; i < n; ++i) {
       const Span& s = *slowest[i];
-      out += format("%sshard %llu (rank %u thread %u%s) %.3g s", i ? ", " : "",
-                    static_cast<unsigned long long>(s.shard), s.rank, s.thread,
-                    s.stolen ? ", stolen" : "", s.end_s - s.start_s);
+      if (s.attempt)
+        out += format("%stask %llu attempt %u (rank %u slot %u%s) %.3g s", i ? ", " : "",
+                      static_cast<unsigned long long>(s.shard), s.attempt, s.rank, s.thread + 1,
+                      s.failed ? ", failed" : "", s.end_s - s.start_s);
+      else
+        out += format("%sshard %llu (rank %u thread %u%s) %.3g s", i ? ", " : "",
+                      static_cast<unsigned long long>(s.shard), s.rank, s.thread,
+                      s.stolen ? ", stolen" : "", s.end_s - s.start_s);
     }
     out += "\n";
+    std::size_t failed = 0;
+    for (const Span& s : v.spans) failed += s.failed;
+    if (failed) out += format("failed      %zu attempt(s), red in the pictures\n", failed);
   }
   if (!v.has_timeline && !v.from_checkpoint)
     out += "(no timeline: the result of an older shardrun)\n";

@@ -64,6 +64,16 @@ void axis(std::string& svg, double top, double height, double span, const char* 
          "' font-size='11' text-anchor='end'>" + unit + "</text>\n";
 }
 
+// "shard 7, rank 1 thread 0", or a farm's "task 2 attempt 2 (failed), rank 0 slot 1".
+std::string span_name(const Span& s) {
+  if (s.attempt == 0)
+    return "shard " + std::to_string(s.shard) + ", rank " + std::to_string(s.rank) + " thread " +
+           std::to_string(s.thread);
+  return "task " + std::to_string(s.shard) + " attempt " + std::to_string(s.attempt) +
+         (s.failed ? " (failed)" : "") + ", rank " + std::to_string(s.rank) + " slot " +
+         std::to_string(s.thread + 1);
+}
+
 // Lanes: one per rank × thread while they fit, else ranks grouped.
 struct Lanes {
   std::size_t count = 1;
@@ -128,9 +138,8 @@ void gantt(std::string& svg, const RunView& v, double top, double& height) {
              (s.failed   ? kFailed
               : s.stolen ? kStolen
                          : kOwn) +
-             "'><title>shard " + std::to_string(s.shard) + ", rank " + std::to_string(s.rank) +
-             " thread " + std::to_string(s.thread) + ", " + num(s.start_s) + "-" + num(s.end_s) +
-             " s" + (s.stolen ? ", stolen" : "") + "</title></rect>\n";
+             "'><title>" + span_name(s) + ", " + num(s.start_s) + "-" + num(s.end_s) + " s" +
+             (s.stolen ? ", stolen" : "") + "</title></rect>\n";
     }
   } else {
     // Coverage of each lane's pixel columns: busy fraction, stolen share.

@@ -139,6 +139,63 @@ class Report(test_cli.Base):
         self.assertEqual(len([r for r in root.iter(SVG + "rect") if r.get("class") == "shard"]), 0)
         self.assertGreater(len(list(root.iter(SVG + "rect"))), 3)
 
+    def test_512_ranks_share_lanes(self):
+        """A result of 512 ranks x 2 threads (written here as shardrun writes
+        one): neither 1,024 lanes nor 512 fit in 256, so a lane holds 2 ranks."""
+        out = self.path("r512.h5")
+        ranks, threads, shards = 512, 2, 4096
+        rng = np.random.default_rng(5)
+        start = np.sort(rng.uniform(0, 10, shards))
+        with h5py.File(out, "w") as f:
+            run = f.create_group("run")
+            for k, v in dict(job="synthetic", parameters="p", input="", balance="steal", run_id="x").items():
+                run.attrs[k] = v
+            for k, v in dict(ranks=ranks, threads=threads, nodes=8, shards=shards, items=shards).items():
+                run.attrs[k] = np.uint64(v)
+            for k, v in dict(wall_s=11.0, makespan_s=10.5, started_s=1.0, first_shard_s=1.2,
+                             lower_bound_s=10.0, efficiency=0.95).items():
+                run.attrs[k] = v
+            for k in ("rank_shards", "rank_steals", "rank_stolen_shards"):
+                run[k] = np.full(ranks, 8, dtype=np.uint64)
+            for k in ("rank_busy_s", "rank_idle_s", "rank_speed"):
+                run[k] = np.ones(ranks)
+            t = run.create_group("timeline")
+            for k, v in dict(stride=1, limit=1_000_000, shards=shards).items():
+                t.attrs[k] = np.uint64(v)
+            t.attrs["bin_s"] = 0.064
+            t["shard"] = np.arange(shards, dtype=np.uint64)
+            t["rank"] = (np.arange(shards) % ranks).astype(np.uint32)
+            t["thread"] = (np.arange(shards) // ranks % threads).astype(np.uint16)
+            t["stolen"] = (np.arange(shards) % 7 == 0).astype(np.uint8)
+            t["start_s"] = start
+            t["end_s"] = start + 0.4
+            t["rank_busy_s"] = np.full((ranks, 256), 0.01)
+        svg = self.path("r512.svg")
+        r = self.ok(["report", out, "--svg", svg])
+        self.assertIn("512 rank(s) x 2 thread(s)", r.stdout)
+        root = ET.parse(svg).getroot()
+        labels = [t.text for t in root.iter(SVG + "text")]
+        self.assertIn("Shards over time, a lane per 2 ranks", labels)
+        self.assertIn("r0-1", labels)
+        self.assertNotIn("r0 t1", labels)
+        lanes = {float(x.get("y")) for x in root.iter(SVG + "rect") if x.get("fill-opacity")}
+        self.assertEqual(len(lanes), 256)  # every lane has busy columns
+
+    def test_a_farm_shows_its_attempts_and_failures(self):
+        tasks = self.path("tasks.txt")
+        with open(tasks, "w") as f:
+            f.write("true\nfalse\nsleep 0.2\nexit 3\ntrue\n")
+        out, svg = self.path("farm.h5"), self.path("farm.svg")
+        r = run(["run", "exec", "--tasks", tasks, "--retries", "1", "--output", out, "--quiet"], 2)
+        self.assertEqual(r.returncode, 3, r.stderr)  # tasks failed after retries
+        r = self.ok(["report", out, "--svg", svg])
+        self.assertIn("failed      4 attempt(s)", r.stdout)  # tasks 2 and 4, twice each
+        root = ET.parse(svg).getroot()
+        failed = [x for x in root.iter(SVG + "rect") if x.get("fill") == "#c0392b" and x.get("class") == "shard"]
+        self.assertEqual(len(failed), 4)
+        titles = [x.find(SVG + "title").text for x in failed]
+        self.assertTrue(any(t.startswith("task 2 attempt 2 (failed)") for t in titles), titles)
+
     def test_a_checkpoint_reports_its_durations(self):
         out, ckpt = self.path("c.h5"), self.path("c.ckpt.h5")
         self.ok(["run", "synthetic", "--items", "2000", "--mean-us", "10", "--output", out, "--checkpoint",
