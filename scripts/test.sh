@@ -4,7 +4,7 @@
 # started by scripts/slurm-start.sh); then the same suite again on
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (skip with
 # SHARDRUN_SKIP_SANITIZE=1); then every libFuzzer target for
-# SHARDRUN_FUZZ_SECONDS (default 15) each (skip with SHARDRUN_SKIP_FUZZ=1).
+# SHARDRUN_FUZZ_SECONDS (default 10) each (skip with SHARDRUN_SKIP_FUZZ=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -24,5 +24,5 @@ fi
 if [ "${SHARDRUN_SKIP_FUZZ:-0}" != 1 ]; then
   # A short run per target so that none rots and a regression shows;
   # scripts/fuzz.sh 300 (or more) is the real search.
-  scripts/fuzz.sh "${SHARDRUN_FUZZ_SECONDS:-15}"
+  scripts/fuzz.sh "${SHARDRUN_FUZZ_SECONDS:-10}"
 fi
