@@ -46,14 +46,19 @@ std::string table(const nlohmann::json& st) {
       "state      %s, %.1f%% %llu/%llu shards, %s, elapsed %s, ETA %s, checkpoint %s\n",
       st["state"].get<std::string>().c_str(), 100 * p["fraction"].get<double>(),
       p["shards_done"].get<unsigned long long>(), p["shards_total"].get<unsigned long long>(),
-      (bytes > 0 ? std::to_string(bytes / 1e9).substr(0, 5) + " GB/s"
-                 : std::to_string(st["throughput"]["items_per_s"].get<double>()) + " items/s")
-          .c_str(),
+      rate_text(bytes, st["throughput"]["items_per_s"].get<double>()).c_str(),
       clock_text(st["elapsed_s"]).c_str(), clock_text(st["eta_s"]).c_str(),
       st["checkpoint_age_s"].is_null() ? "none"
                                        : (clock_text(st["checkpoint_age_s"]) + " ago").c_str());
   out += line;
-  out += " rank   shards   busy   steals   stolen\n";
+  const bool farm = !st["tasks"].is_null();
+  std::snprintf(line, sizeof line, "running    %llu %s",
+                p["shards_running"].get<unsigned long long>(), farm ? "tasks" : "shards");
+  out += line;
+  if (farm)
+    out += ", " + std::to_string(st["tasks"]["failed_attempts"].get<unsigned long long>()) +
+           " attempt(s) failed";
+  out += "\n rank   shards   busy   steals   stolen\n";
   for (const auto& r : st["per_rank"]) {
     std::snprintf(line, sizeof line, "%5llu %8llu %5.0f%% %8llu %8llu\n",
                   r["rank"].get<unsigned long long>(), r["shards_done"].get<unsigned long long>(),

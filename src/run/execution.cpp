@@ -19,7 +19,7 @@ namespace shardrun::run {
 namespace {
 
 // Words on rank 0 every rank updates: progress, the end of execution, a stop.
-enum Counter { kShardsDone, kItemsDone, kRanksFinished, kStop, kCounters };
+enum Counter { kShardsDone, kItemsDone, kRanksFinished, kStop, kShardsStarted, kCounters };
 
 }  // namespace
 
@@ -55,7 +55,12 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   std::uint64_t unsent_shards = 0, unsent_items = 0;
   const int ticks_per_send = root ? 1 : std::max(1, comm.size() / 1024);
   int ticks_unsent = comm.rank() % ticks_per_send;
+  std::atomic<std::uint64_t> shards_begun{0};  // by this rank's workers
+  std::uint64_t started_sent = 0;
   auto send_counts = [&] {
+    const std::uint64_t began = shards_begun.load(std::memory_order_relaxed);
+    if (began > started_sent) counters->add(kShardsStarted, began - started_sent);
+    started_sent = began;
     if (unsent_shards == 0) return;
     counters->add(kShardsDone, unsent_shards);
     counters->add(kItemsDone, unsent_items);
@@ -98,6 +103,10 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     s.shards_total = p.shards_total;
     s.shards_done = p.shards_done;
     s.items_done = p.items_done;
+    s.shards_running =
+        now[kShardsStarted] > now[kShardsDone] ? now[kShardsStarted] - now[kShardsDone] : 0;
+    s.farm = dynamic_cast<const TaskJob*>(&job) != nullptr;
+    s.failed_attempts = runner.failed_attempts();
     s.bytes_per_item = p.bytes_per_item;
     s.elapsed_s = p.elapsed_s;
     if (setup.checkpoint) s.checkpoint_age_s = setup.checkpoint->seconds_since_save();
@@ -126,12 +135,14 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       setup.checkpoint->save_in_background(snapshot(ledger, runner, "running"));
   };
   if (root) progress.update(state());
+  if (status) publish_status();
 
   Execution out;
   out.error = base::attempt([&] {
     source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
     core::ExecutorHooks hooks;
     hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
+      shards_begun.fetch_add(1, std::memory_order_relaxed);
       if (setup.reader) {
         core::DatasetShardContext context(*setup.reader, shard);
         return runner.process(context);

@@ -60,6 +60,8 @@ class ShapeRunner : public core::ShardResults {
   // Any thread: the shape asks to stop taking shards and to finish with what
   // it has (a farm's --halt-on-error). Such a run is not resumable.
   virtual bool halt_requested() const { return false; }
+  // Rank 0: a task farm's attempts that failed so far (the status service).
+  virtual std::uint64_t failed_attempts() const { return 0; }
   // Rank 0, with every shard in (or a halt) and the output file reopened.
   virtual JobResult finish(io::ResultFile& output) = 0;
   // Main thread, before the process exits with shards still running.

@@ -138,7 +138,10 @@ void TaskRunner::release_slot(int slot) {
 
 void TaskRunner::done(core::ShardOutcome& outcome, io::ResultFile&) {
   auto& out = static_cast<RecordsOutput&>(*outcome.output);
-  for (TaskRecord& r : out.records) records_.push_back(std::move(r));
+  for (TaskRecord& r : out.records) {
+    failed_attempts_ += !r.succeeded();
+    records_.push_back(std::move(r));
+  }
 }
 
 Bytes TaskRunner::take_delta() {
@@ -147,7 +150,12 @@ Bytes TaskRunner::take_delta() {
   return delta;
 }
 
-void TaskRunner::add_delta(std::span<const std::byte> delta) { decode_records(delta, records_); }
+void TaskRunner::add_delta(std::span<const std::byte> delta) {
+  const std::size_t before = records_.size();
+  decode_records(delta, records_);
+  for (std::size_t i = before; i < records_.size(); ++i)
+    failed_attempts_ += !records_[i].succeeded();
+}
 
 Bytes TaskRunner::save() const {
   Encoder out;

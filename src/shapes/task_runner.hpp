@@ -30,6 +30,7 @@ class TaskRunner : public ShapeRunner {
   void add_delta(std::span<const std::byte> delta) override;
   Bytes save() const override;
   bool halt_requested() const override { return halted_.load(); }
+  std::uint64_t failed_attempts() const override { return failed_attempts_; }
   JobResult finish(io::ResultFile& output) override;
   void abandon() override;
   // A task that succeeded never runs again; with --retry-failed, one that
@@ -63,7 +64,8 @@ class TaskRunner : public ShapeRunner {
   // it after k earlier attempts; empty when nothing was resumed.
   static constexpr std::uint8_t kSkipTask = 255;
   Bytes previous_;
-  std::vector<TaskRecord> records_;  // rank 0: all so far; others: since the last delta
+  std::vector<TaskRecord> records_;    // rank 0: all so far; others: since the last delta
+  std::uint64_t failed_attempts_ = 0;  // in records_ ever added (rank 0: all of them)
   LiveGroups live_;
   std::mutex slots_mutex_;    // guards busy_slots_
   std::set<int> busy_slots_;  // slots of the shards running now

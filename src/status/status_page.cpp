@@ -18,7 +18,7 @@ table{border-collapse:collapse;margin-top:1em}td,th{padding:2px 10px;text-align:
 #state{font-weight:bold}
 </style></head><body>
 <h1>shardrun <span id="job"></span></h1>
-<p><span id="state">connecting</span> &middot; <span id="progress"></span> &middot; <span id="rate"></span> &middot; ETA <span id="eta">-</span> &middot; checkpoint <span id="ckpt">-</span></p>
+<p><span id="state">connecting</span> &middot; <span id="progress"></span> &middot; <span id="rate"></span> &middot; ETA <span id="eta">-</span> &middot; checkpoint <span id="ckpt">-</span> &middot; running <span id="running">-</span><span id="failed"></span></p>
 <div id="bar"><div id="fill"></div></div>
 <h2>Throughput</h2>
 <svg id="tp" width="1000" height="120" viewBox="0 0 1000 120" style="background:#fafafa"><polyline id="tpline" fill="none" stroke="#4682b4" stroke-width="1.5" points=""/></svg>
@@ -36,6 +36,8 @@ function draw(st){
   document.getElementById("fill").style.width=(100*p.fraction)+"%";
   document.getElementById("rate").textContent=rate(st);
   document.getElementById("eta").textContent=fmt(st.eta_s);
+  document.getElementById("running").textContent=p.shards_running+(st.tasks?" tasks":" shards");
+  document.getElementById("failed").textContent=st.tasks?" \u00b7 failed attempts "+st.tasks.failed_attempts:"";
   document.getElementById("ckpt").textContent=st.checkpoint_age_s===null?"none":fmt(st.checkpoint_age_s)+" ago";
   const h=st.history;let pts="";
   if(h.length>1){const t0=h[0][0],t1=h[h.length-1][0];let rates=[];

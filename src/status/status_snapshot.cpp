@@ -58,12 +58,16 @@ std::string to_json(const Snapshot& s) {
         {"fraction", s.shards_total
                          ? static_cast<double>(s.shards_done) / static_cast<double>(s.shards_total)
                          : 0.0},
-        {"items_done", s.items_done}}},
+        {"items_done", s.items_done},
+        {"shards_running", s.shards_running}}},
       {"elapsed_s", s.elapsed_s},
       {"throughput", {{"items_per_s", rate}, {"bytes_per_s", rate * s.bytes_per_item}}},
       {"eta_s", s.eta_s() < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.eta_s())},
       {"checkpoint_age_s",
        s.checkpoint_age_s < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.checkpoint_age_s)},
+      {"tasks", s.farm ? nlohmann::json{{"running", s.shards_running},
+                                        {"failed_attempts", s.failed_attempts}}
+                       : nlohmann::json(nullptr)},
       {"per_rank", ranks},
       {"history", history},
   };
@@ -84,6 +88,11 @@ std::string to_prometheus(const Snapshot& s) {
          static_cast<double>(s.shards_total));
   metric("shardrun_items_done", "gauge", "Items done by this run",
          static_cast<double>(s.items_done));
+  metric("shardrun_shards_running", "gauge", "Shards started and not yet done (a farm: tasks)",
+         static_cast<double>(s.shards_running));
+  if (s.farm)
+    metric("shardrun_task_attempts_failed_total", "counter", "A task farm's attempts that failed",
+           static_cast<double>(s.failed_attempts));
   metric("shardrun_elapsed_seconds", "gauge", "Seconds since the run started", s.elapsed_s);
   metric("shardrun_throughput_items_per_second", "gauge", "Items per second, recent",
          s.throughput());

@@ -19,7 +19,10 @@ struct Snapshot {
   std::string job, parameters, input, balance, output, state = "running";
   int ranks = 1, threads = 1;
   std::uint64_t shards_total = 0, shards_done = 0, items_done = 0;
-  double bytes_per_item = 0;  // 0: an index domain
+  std::uint64_t shards_running = 0;   // started and not yet done, every rank
+  bool farm = false;                  // a task farm: its shards are its tasks
+  std::uint64_t failed_attempts = 0;  // a farm's attempts that failed so far
+  double bytes_per_item = 0;          // 0: an index domain
   double elapsed_s = 0;
   double checkpoint_age_s = -1;  // -1: no checkpoint saved yet, or none
   std::vector<RankStatus> ranks_status;

@@ -99,6 +99,37 @@ class Service(test_checkpoint.Base):
         self.assertEqual(proc.returncode, 0, stderr)
         self.assertFalse(os.path.exists(out + ".status"))  # removed at the end
 
+    def test_a_farm_shows_tasks_running_and_failed_attempts(self):
+        tasks = self.path("farm.txt")
+        with open(tasks, "w") as f:
+            f.write("".join("sleep 0.3\n" if i % 4 else "sleep 0.3; false\n" for i in range(40)))
+        out = self.path("farm.h5")
+        proc = self.start(2, ["run", "exec", "--tasks", tasks, "--slots", "2", "--output", out,
+                              "--status", "127.0.0.1:0", "--quiet"])
+        self.addCleanup(lambda: proc.poll() is None and test_checkpoint.kill_job(proc))
+        self.assertTrue(wait_until(lambda: os.path.exists(out + ".status.url"), 60))
+        with open(out + ".status.url") as f:
+            url = f.read().strip().rstrip("/")
+        running, failed = [], []
+        while proc.poll() is None:
+            try:
+                st = json.loads(self.get(url + "/api/status")[2])
+            except (urllib.error.URLError, ConnectionError):
+                break  # the run ended between poll() and the request
+            if not st["job"]:  # before the first snapshot
+                continue
+            running.append(st["tasks"]["running"])
+            failed.append(st["tasks"]["failed_attempts"])
+            time.sleep(0.3)
+        proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 3)  # tasks failed
+        self.assertGreater(len(running), 3)
+        self.assertTrue(all(0 <= r <= 4 for r in running), running)  # 2 ranks x 2 slots
+        self.assertGreater(max(running), 0)
+        self.assertEqual(failed, sorted(failed))
+        self.assertGreater(max(failed), 0)
+        self.assertLessEqual(max(failed), 10)  # 10 failing tasks, no retries
+
     def test_stop_needs_the_token(self):
         ckpt = self.path("stop.ckpt.h5")
         proc, out, url, token = self.start_job("stop", ranks=2, items=30000,
