@@ -26,6 +26,7 @@ packages=(
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
   chromium                           # headless: the report's HTML page in tests, its PNG in docs
   python3-prometheus-client          # a strict parser of the status service's /metrics in tests
+  curl                               # the status service's documented stop command, in tests
 )
 
 missing=()
