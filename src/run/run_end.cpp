@@ -12,6 +12,7 @@
 #include "run/run_record.hpp"
 #include "run/settle.hpp"
 #include "run/stop_signals.hpp"
+#include "shapes/task_record.hpp"
 
 namespace shardrun::run {
 namespace {
@@ -74,8 +75,31 @@ std::exception_ptr save_stopped(RunSetup& setup, const core::DoneLedger& ledger,
 }
 
 // Rank 0: the results into the output file, committed; the checkpoint marked.
-int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedger& ledger,
-                  const RunOptions& options, RunRecord& record, double started) {
+// A task farm's timeline rows also name the shard's first task (1-based)
+// and the most attempts any of its tasks took, from the /tasks records.
+FarmColumns farm_columns(const Job& job, const RunSetup& setup, io::ResultFile& output,
+                         const core::Timeline& timeline) {
+  FarmColumns columns;
+  const auto* farm = dynamic_cast<const TaskJob*>(&job);
+  if (!farm || !output.file().has_link("/tasks")) return columns;
+  std::vector<std::uint32_t> attempts(
+      (farm->task_per_shard() ? setup.plan->count() : setup.plan->items()) + 1, 0);
+  for (const shapes::TaskRecord& r : shapes::read_records(output.file(), "/tasks"))
+    if (r.task < attempts.size()) attempts[r.task] = std::max(attempts[r.task], r.attempt);
+  for (const core::TimelineEntry& e : timeline.entries()) {
+    const Shard shard = setup.plan->shard(e.shard);
+    const std::uint64_t first = farm->task_per_shard() ? shard.id : shard.begin;
+    const std::uint64_t last = farm->task_per_shard() ? shard.id + 1 : shard.end;
+    std::uint32_t most = 0;
+    for (std::uint64_t t = first; t < last; ++t) most = std::max(most, attempts[t + 1]);
+    columns.shard_task.emplace_back(e.shard, first + 1, most);
+  }
+  return columns;
+}
+
+int write_results(const Job& job, RunSetup& setup, io::ResultFile& output,
+                  const core::DoneLedger& ledger, const RunOptions& options, RunRecord& record,
+                  double started) {
   output.reopen();
   // A kept working file may hold the record of a run killed before it published.
   if (output.file().has_link("/run")) output.file().remove_link("/run");
@@ -83,7 +107,8 @@ int write_results(RunSetup& setup, io::ResultFile& output, const core::DoneLedge
   record.wall_s = base::wall_seconds() - started;
   record.run_id = setup.run_id;
   write_run_record(output.file(), record);
-  if (const core::Timeline* timeline = ledger.timeline()) write_timeline(output.file(), *timeline);
+  if (const core::Timeline* timeline = ledger.timeline())
+    write_timeline(output.file(), *timeline, farm_columns(job, setup, output, *timeline));
   output.commit();
   base::failpoint("after-publish");
   // A run that ended with failures (a farm's failed tasks) keeps its
@@ -140,7 +165,7 @@ int end_run(const std::string& name, const Job& job, RunSetup& setup, io::Result
   int result_status = kExitOk;
   if (root && !error)
     error = base::attempt([&] {
-      result_status = write_results(setup, output, ledger, options, record, times.started);
+      result_status = write_results(job, setup, output, ledger, options, record, times.started);
     });
   if (int status = settle(comm, error)) return leave(status);
   return leave(static_cast<int>(comm.max(static_cast<double>(result_status))));

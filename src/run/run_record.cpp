@@ -47,7 +47,7 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   write("rank_speed", r.rank_speed);
 }
 
-void write_timeline(h5::File& file, const core::Timeline& timeline) {
+void write_timeline(h5::File& file, const core::Timeline& timeline, const FarmColumns& farm) {
   std::vector<core::TimelineEntry> entries = timeline.entries();
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.shard < b.shard; });
@@ -77,6 +77,18 @@ void write_timeline(h5::File& file, const core::Timeline& timeline) {
   h5::write_vector(file, group + "/stolen", stolen);
   h5::write_vector(file, group + "/start_s", start);
   h5::write_vector(file, group + "/end_s", end);
+  if (!farm.shard_task.empty()) {
+    auto rows = farm.shard_task;
+    std::sort(rows.begin(), rows.end());  // by shard, as the other columns
+    std::vector<std::uint64_t> task;
+    std::vector<std::uint32_t> attempts;
+    for (const auto& [id, first, most] : rows) {
+      task.push_back(first);
+      attempts.push_back(most);
+    }
+    h5::write_vector(file, group + "/task", task);
+    h5::write_vector(file, group + "/attempts", attempts);
+  }
   const std::uint64_t ranks = busy.busy.size() / core::Timeline::kBins;
   h5::Dataset::create(file, group + "/rank_busy_s", ElementType::f64,
                       {ranks, core::Timeline::kBins}, {})

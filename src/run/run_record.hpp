@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/timeline.hpp"
@@ -56,7 +57,13 @@ void write_run_record(h5::File& file, const RunRecord& record);
 // sample, attribute stride) in datasets shard, rank, thread, stolen,
 // start_s, end_s (seconds since the run started), sorted by shard; and
 // rank_busy_s (ranks × bins of bin_s seconds). docs/timeline.md.
-void write_timeline(h5::File& file, const core::Timeline& timeline);
+// A task farm's rows also get datasets task (the shard's first task, 1-based)
+// and attempts (the most any of its tasks took).
+struct FarmColumns {
+  std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint32_t>>
+      shard_task;  // shard, task, attempts
+};
+void write_timeline(h5::File& file, const core::Timeline& timeline, const FarmColumns& farm = {});
 
 // 16 random hex digits naming one run (and the result it writes).
 std::string new_run_id();

@@ -188,6 +188,9 @@ class Report(test_cli.Base):
         out, svg = self.path("farm.h5"), self.path("farm.svg")
         r = run(["run", "exec", "--tasks", tasks, "--retries", "1", "--output", out, "--quiet"], 2)
         self.assertEqual(r.returncode, 3, r.stderr)  # tasks failed after retries
+        with h5py.File(out, "r") as f:  # the timeline names each shard's task and its attempts
+            np.testing.assert_array_equal(f["run/timeline/task"][()], [1, 2, 3, 4, 5])
+            np.testing.assert_array_equal(f["run/timeline/attempts"][()], [1, 2, 1, 2, 1])
         r = self.ok(["report", out, "--svg", svg])
         self.assertIn("failed      4 attempt(s)", r.stdout)  # tasks 2 and 4, twice each
         root = ET.parse(svg).getroot()
