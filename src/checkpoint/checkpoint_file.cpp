@@ -62,11 +62,8 @@ using h5::write_vector;
 template <class T>
 std::vector<T> read_vector(const h5::File& file, const std::string& name) {
   const h5::Dataset dataset = h5::Dataset::open(file, name);
-  const h5::DatasetShape shape = dataset.shape();
-  if (shape.dims.size() != 1) throw RuntimeError(name + " is not 1-D");
-  std::vector<T> values(shape.dims[0]);
-  if (!values.empty()) dataset.read_all(element_type_of<T>(), values.data());
-  return values;
+  if (dataset.shape().dims.size() != 1) throw RuntimeError(name + " is not 1-D");
+  return h5::read_values<T>(dataset);
 }
 
 const std::vector<h5::Field<Fingerprint>>& fingerprint_fields() {

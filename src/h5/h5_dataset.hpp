@@ -85,6 +85,16 @@ class Dataset {
 
 hid_t native_type(ElementType type);
 
+// The whole dataset as T, flattened in row-major order.
+template <class T>
+std::vector<T> read_values(const Dataset& dataset) {
+  std::uint64_t size = 1;
+  for (std::uint64_t d : dataset.shape().dims) size *= d;
+  std::vector<T> values(size);
+  if (size) dataset.read_all(element_type_of<T>(), values.data());
+  return values;
+}
+
 // Creates `name` as a 1-D dataset holding `values`.
 template <class T>
 void write_vector(const File& file, const std::string& name, const std::vector<T>& values) {

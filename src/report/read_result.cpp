@@ -12,12 +12,7 @@ namespace {
 
 template <class T>
 std::vector<T> read_vector(const h5::File& file, const std::string& name) {
-  const h5::Dataset dataset = h5::Dataset::open(file, name);
-  std::uint64_t size = 1;
-  for (std::uint64_t d : dataset.shape().dims) size *= d;
-  std::vector<T> values(size);
-  if (size) dataset.read_all(element_type_of<T>(), values.data());
-  return values;
+  return h5::read_values<T>(h5::Dataset::open(file, name));
 }
 
 template <class T>
