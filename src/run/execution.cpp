@@ -55,7 +55,9 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   std::uint64_t unsent_shards = 0, unsent_items = 0;
   const int ticks_per_send = root ? 1 : std::max(1, comm.size() / 1024);
   int ticks_unsent = comm.rank() % ticks_per_send;
-  std::atomic<std::uint64_t> shards_begun{0};  // by this rank's workers
+  // Shards this rank's workers began: counted only for the status service.
+  const bool with_status = !options.status.empty();
+  std::atomic<std::uint64_t> shards_begun{0};
   std::uint64_t started_sent = 0;
   auto send_counts = [&] {
     const std::uint64_t began = shards_begun.load(std::memory_order_relaxed);
@@ -142,7 +144,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
     core::ExecutorHooks hooks;
     hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
-      shards_begun.fetch_add(1, std::memory_order_relaxed);
+      if (with_status) shards_begun.fetch_add(1, std::memory_order_relaxed);
       if (setup.reader) {
         core::DatasetShardContext context(*setup.reader, shard);
         return runner.process(context);
