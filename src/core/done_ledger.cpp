@@ -1,6 +1,7 @@
 #include "core/done_ledger.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -51,29 +52,21 @@ void DoneLedger::record(const ShardOutcome& outcome) {
     timeline_->add(
         {outcome.shard.id, 0, outcome.thread, outcome.stolen, outcome.start_s, outcome.end_s});
   } else {
-    pending_ids_.push_back(outcome.shard.id);
-    pending_starts_.push_back(outcome.start_s);
-    pending_ends_.push_back(outcome.end_s);
-    pending_places_.push_back(std::uint32_t{outcome.thread} | std::uint32_t{outcome.stolen} << 16);
+    pending_.push_back({outcome.shard.id, outcome.start_s, outcome.end_s,
+                        std::uint32_t{outcome.thread} | std::uint32_t{outcome.stolen} << 16, 0});
   }
 }
 
 Bytes DoneLedger::take_delta(bool last) {
   Encoder out;
   out.put<std::uint8_t>(last ? kLast : kMore);
-  out.put<std::uint64_t>(pending_ids_.size());
+  out.put<std::uint64_t>(pending_.size());
   out.put<std::uint64_t>(steals_);
   out.put<std::uint64_t>(stolen_shards_);
-  out.put_bytes(pending_ids_.data(), pending_ids_.size() * sizeof(std::uint64_t));
-  out.put_bytes(pending_starts_.data(), pending_starts_.size() * sizeof(double));
-  out.put_bytes(pending_ends_.data(), pending_ends_.size() * sizeof(double));
-  out.put_bytes(pending_places_.data(), pending_places_.size() * sizeof(std::uint32_t));
+  out.put_bytes(pending_.data(), pending_.size() * sizeof(DoneRow));
   const Bytes partials = results_.take_delta();
   out.put_bytes(partials.data(), partials.size());
-  pending_ids_.clear();
-  pending_starts_.clear();
-  pending_ends_.clear();
-  pending_places_.clear();
+  pending_.clear();
   return out.take();
 }
 
@@ -92,26 +85,24 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
   RankTally& tally = tallies_[static_cast<std::size_t>(source)];
   tally.steals = in.get<std::uint64_t>();
   tally.stolen_shards = in.get<std::uint64_t>();
-  if (count > in.remaining() / 28)
+  if (count > in.remaining() / sizeof(DoneRow))
     throw RuntimeError("corrupt delta from rank " + std::to_string(source));
-  std::vector<std::uint64_t> ids(count);
-  std::vector<double> starts(count), ends(count);
-  std::vector<std::uint32_t> places(count);
-  in.get_bytes(ids.data(), count * sizeof(std::uint64_t));
-  in.get_bytes(starts.data(), count * sizeof(double));
-  in.get_bytes(ends.data(), count * sizeof(double));
-  in.get_bytes(places.data(), count * sizeof(std::uint32_t));
-  const std::size_t header = 1 + 3 * 8 + count * 28;
-  results_.add_delta(delta.subspan(header));
+  // The rows are read where they lie in the message, one copy each.
+  const std::byte* rows = delta.data() + (delta.size() - in.remaining());
+  results_.add_delta(delta.subspan(1 + 3 * 8 + count * sizeof(DoneRow)));
   for (std::size_t i = 0; i < count; ++i) {
-    if (!done_[ids[i]]) ++done_count_;
-    done_[ids[i]] = 1;
-    seconds_[ids[i]] = ends[i] - starts[i];
+    DoneRow row;
+    std::memcpy(&row, rows + i * sizeof(DoneRow), sizeof(DoneRow));
+    if (row.id >= done_.size())
+      throw RuntimeError("corrupt delta from rank " + std::to_string(source));
+    if (!done_[row.id]) ++done_count_;
+    done_[row.id] = 1;
+    seconds_[row.id] = row.end_s - row.start_s;
     tally.shards += 1;
-    tally.busy_s += ends[i] - starts[i];
-    timeline_->add({ids[i], static_cast<std::uint32_t>(source),
-                    static_cast<std::uint16_t>(places[i] & 0xffff), (places[i] >> 16 & 1) != 0,
-                    starts[i], ends[i]});
+    tally.busy_s += row.end_s - row.start_s;
+    timeline_->add({row.id, static_cast<std::uint32_t>(source),
+                    static_cast<std::uint16_t>(row.place & 0xffff), (row.place >> 16 & 1) != 0,
+                    row.start_s, row.end_s});
   }
 }
 
@@ -119,7 +110,7 @@ void DoneLedger::tick() {
   if (rank_ != 0) {
     mailbox_.progress();  // a large delta moves only while we are inside MPI too
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_send_ < send_interval_ || pending_ids_.empty()) return;
+    if (now - last_send_ < send_interval_ || pending_.empty()) return;
     last_send_ = now;
     mailbox_.send(0, take_delta(false));
     return;

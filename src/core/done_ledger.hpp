@@ -79,12 +79,15 @@ class DoneLedger {
   mpi::Mailbox mailbox_;
   std::chrono::duration<double> send_interval_;
   std::chrono::steady_clock::time_point last_send_;
-  // Non-root: finished since the last send, with start, end and
-  // thread | stolen << 16.
-  std::vector<std::uint64_t> pending_ids_;
-  std::vector<double> pending_starts_;
-  std::vector<double> pending_ends_;
-  std::vector<std::uint32_t> pending_places_;
+  // Non-root: the shards finished since the last send, as they travel.
+  struct DoneRow {
+    std::uint64_t id;
+    double start_s, end_s;
+    std::uint32_t place;  // thread | stolen << 16
+    std::uint32_t unused;
+  };
+  static_assert(sizeof(DoneRow) == 32);
+  std::vector<DoneRow> pending_;
   std::vector<std::uint8_t> done_;  // rank 0: 1 for every shard done
   std::vector<double> seconds_;     // rank 0: its duration, NaN while not done
   std::uint64_t done_count_ = 0;

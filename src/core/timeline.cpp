@@ -8,30 +8,64 @@ Timeline::Timeline(double origin, std::uint64_t shard_count, int ranks)
     : origin_(origin),
       stride_(std::max<std::uint64_t>(1, (shard_count + kMaxEntries - 1) / kMaxEntries)),
       ranks_(ranks) {
-  entries_.reserve(std::min<std::uint64_t>(shard_count, kMaxEntries));
+  const std::uint64_t slots = (shard_count + stride_ - 1) / stride_;
+  place_.assign(slots, kUnseen);
+  start_.resize(slots);
+  end_.resize(slots);
   if (stride_ > 1) sampled_busy_.busy.assign(static_cast<std::size_t>(ranks) * kBins, 0.0);
 }
 
-// Per shard on rank 0's main thread: an append (the bins only for a sample).
+// Per shard on rank 0's main thread: stores into one slot (and, for a
+// sample, adds to the bins).
 void Timeline::add(const TimelineEntry& entry) {
   ++seen_;
-  if (stride_ == 1) {
-    entries_.push_back(entry);
-    return;
+  const double start = entry.start_s - origin_, end = entry.end_s - origin_;
+  std::uint64_t slot = entry.shard;  // every shard has a slot: no division
+  if (stride_ > 1) {
+    add_busy(sampled_busy_, ranks_, entry.rank, start, end);
+    if (entry.shard % stride_ != 0) return;
+    slot = entry.shard / stride_;
   }
-  if (entry.shard % stride_ == 0) entries_.push_back(entry);
-  add_busy(sampled_busy_, ranks_, entry.rank, entry.start_s - origin_, entry.end_s - origin_);
+  if (slot >= place_.size()) return;  // not of the plan: nothing to draw it in
+  rows_ += place_[slot] == kUnseen;
+  place_[slot] = std::uint64_t{entry.rank} << 32 | std::uint64_t{entry.stolen} << 16 | entry.thread;
+  start_[slot] = start;
+  end_[slot] = end;
+  last_end_ = std::max(last_end_, end);
+}
+
+Timeline::Rows Timeline::rows() const {
+  Rows rows;
+  const bool gaps = rows_ != place_.size();  // a resumed run: some shards ran before
+  rows.shard.reserve(rows_), rows.rank.reserve(rows_), rows.thread.reserve(rows_);
+  rows.stolen.reserve(rows_);
+  if (!gaps) {
+    rows.start_s = start_;
+    rows.end_s = end_;
+  }
+  for (std::uint64_t slot = 0; slot < place_.size(); ++slot) {
+    const std::uint64_t place = place_[slot];
+    if (place == kUnseen) continue;
+    rows.shard.push_back(slot * stride_);
+    rows.rank.push_back(rank_of(place));
+    rows.thread.push_back(static_cast<std::uint16_t>(place & 0xffff));
+    rows.stolen.push_back(static_cast<std::uint8_t>(place >> 16 & 1));
+    if (gaps) {
+      rows.start_s.push_back(start_[slot]);
+      rows.end_s.push_back(end_[slot]);
+    }
+  }
+  return rows;
 }
 
 Timeline::Busy Timeline::busy() const {
   if (stride_ > 1) return sampled_busy_;
   Busy bins;
   bins.busy.assign(static_cast<std::size_t>(ranks_) * kBins, 0.0);
-  double last = 0;
-  for (const TimelineEntry& e : entries_) last = std::max(last, e.end_s - origin_);
-  while (last >= bins.bin_s * kBins) bins.bin_s *= 2;  // as add_busy would have widened them
-  for (const TimelineEntry& e : entries_)
-    add_busy(bins, ranks_, e.rank, e.start_s - origin_, e.end_s - origin_);
+  while (last_end_ >= bins.bin_s * kBins) bins.bin_s *= 2;  // as add_busy would have widened them
+  for (std::uint64_t slot = 0; slot < place_.size(); ++slot)
+    if (place_[slot] != kUnseen)
+      add_busy(bins, ranks_, rank_of(place_[slot]), start_[slot], end_[slot]);
   return bins;
 }
 

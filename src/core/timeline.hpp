@@ -1,4 +1,4 @@
-// Where the time of a run went, gathered on rank 0: one entry per shard
+// Where the time of a run went, gathered on rank 0: one row per shard
 // (every shard up to kMaxEntries, beyond that every stride-th shard id, a
 // uniform sample) and every rank's busy thread-seconds over time, in bins
 // that widen as the run goes on. Written under /run/timeline (docs/timeline.md).
@@ -26,11 +26,23 @@ class Timeline {
   // `origin`: the run's start (wall seconds); shards of the plan; ranks.
   Timeline(double origin, std::uint64_t shard_count, int ranks);
 
+  // A shard that ended. Its row goes straight to its slot (shard / stride),
+  // so the rows are in shard order with no sort; a shard recorded again
+  // (a rerun) replaces its row.
   void add(const TimelineEntry& entry);
 
+  // The rows of the shards seen, by shard id; seconds from origin().
+  struct Rows {
+    std::vector<std::uint64_t> shard;
+    std::vector<std::uint32_t> rank;
+    std::vector<std::uint16_t> thread;
+    std::vector<std::uint8_t> stolen;
+    std::vector<double> start_s, end_s;
+  };
+  Rows rows() const;
+
   double origin() const { return origin_; }
-  std::uint64_t stride() const { return stride_; }  // 1: every shard is in entries()
-  const std::vector<TimelineEntry>& entries() const { return entries_; }
+  std::uint64_t stride() const { return stride_; }  // 1: every shard has a row
   std::uint64_t shards_seen() const { return seen_; }
 
   // busy[rank * kBins + bin]: thread-seconds the rank spent in shards in
@@ -42,16 +54,27 @@ class Timeline {
   Busy busy() const;
 
  private:
+  // A slot's rank, thread and stolen flag in one word: rank << 32 |
+  // stolen << 16 | thread; kUnseen until its shard ends.
+  static constexpr std::uint64_t kUnseen = ~std::uint64_t{0};
+  static std::uint32_t rank_of(std::uint64_t place) {
+    return static_cast<std::uint32_t>(place >> 32);
+  }
+
   // Adds [start, end) of `rank` to the bins, widening them as needed.
   static void add_busy(Busy& bins, int ranks, std::uint32_t rank, double start, double end);
 
   double origin_;
   std::uint64_t stride_;
   int ranks_;
-  std::vector<TimelineEntry> entries_;
+  // One slot per sampled shard id.
+  std::vector<std::uint64_t> place_;
+  std::vector<double> start_, end_;  // from origin_
   std::uint64_t seen_ = 0;
+  std::uint64_t rows_ = 0;
+  double last_end_ = 0;
   // Only for a sample (stride > 1): the bins of every shard, kept as they
-  // come. Every shard is in entries_ otherwise, and busy() bins them once.
+  // come. Every shard has a row otherwise, and busy() bins them once.
   Busy sampled_busy_;
 };
 

@@ -86,13 +86,13 @@ FarmColumns farm_columns(const Job& job, const RunSetup& setup, io::ResultFile& 
       (farm->task_per_shard() ? setup.plan->count() : setup.plan->items()) + 1, 0);
   for (const shapes::TaskRecord& r : shapes::read_records(output.file(), "/tasks"))
     if (r.task < attempts.size()) attempts[r.task] = std::max(attempts[r.task], r.attempt);
-  for (const core::TimelineEntry& e : timeline.entries()) {
-    const Shard shard = setup.plan->shard(e.shard);
+  for (const std::uint64_t id : timeline.rows().shard) {
+    const Shard shard = setup.plan->shard(id);
     const std::uint64_t first = farm->task_per_shard() ? shard.id : shard.begin;
     const std::uint64_t last = farm->task_per_shard() ? shard.id + 1 : shard.end;
     std::uint32_t most = 0;
     for (std::uint64_t t = first; t < last; ++t) most = std::max(most, attempts[t + 1]);
-    columns.shard_task.emplace_back(e.shard, first + 1, most);
+    columns.shard_task.emplace_back(id, first + 1, most);
   }
   return columns;
 }

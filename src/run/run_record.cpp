@@ -48,22 +48,7 @@ void write_run_record(h5::File& file, const RunRecord& r) {
 }
 
 void write_timeline(h5::File& file, const core::Timeline& timeline, const FarmColumns& farm) {
-  std::vector<core::TimelineEntry> entries = timeline.entries();
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.shard < b.shard; });
-  std::vector<std::uint64_t> shard;
-  std::vector<std::uint32_t> rank;
-  std::vector<std::uint16_t> thread;
-  std::vector<std::uint8_t> stolen;
-  std::vector<double> start, end;
-  for (const core::TimelineEntry& e : entries) {
-    shard.push_back(e.shard);
-    rank.push_back(e.rank);
-    thread.push_back(e.thread);
-    stolen.push_back(e.stolen);
-    start.push_back(e.start_s - timeline.origin());
-    end.push_back(e.end_s - timeline.origin());
-  }
+  const core::Timeline::Rows rows = timeline.rows();
   const std::string group = "/run/timeline";
   file.create_group(group);
   file.write_attribute(group, "stride", timeline.stride());
@@ -71,18 +56,16 @@ void write_timeline(h5::File& file, const core::Timeline& timeline, const FarmCo
   file.write_attribute(group, "shards", timeline.shards_seen());
   const core::Timeline::Busy busy = timeline.busy();
   file.write_attribute(group, "bin_s", busy.bin_s);
-  h5::write_vector(file, group + "/shard", shard);
-  h5::write_vector(file, group + "/rank", rank);
-  h5::write_vector(file, group + "/thread", thread);
-  h5::write_vector(file, group + "/stolen", stolen);
-  h5::write_vector(file, group + "/start_s", start);
-  h5::write_vector(file, group + "/end_s", end);
+  h5::write_vector(file, group + "/shard", rows.shard);
+  h5::write_vector(file, group + "/rank", rows.rank);
+  h5::write_vector(file, group + "/thread", rows.thread);
+  h5::write_vector(file, group + "/stolen", rows.stolen);
+  h5::write_vector(file, group + "/start_s", rows.start_s);
+  h5::write_vector(file, group + "/end_s", rows.end_s);
   if (!farm.shard_task.empty()) {
-    auto rows = farm.shard_task;
-    std::sort(rows.begin(), rows.end());  // by shard, as the other columns
-    std::vector<std::uint64_t> task;
+    std::vector<std::uint64_t> task;  // farm.shard_task is by shard, as rows
     std::vector<std::uint32_t> attempts;
-    for (const auto& [id, first, most] : rows) {
+    for (const auto& [id, first, most] : farm.shard_task) {
       task.push_back(first);
       attempts.push_back(most);
     }

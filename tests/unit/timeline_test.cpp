@@ -19,9 +19,13 @@ TEST(Timeline, KeepsEveryShardUpToTheLimit) {
     const double at = 100.0 + static_cast<double>(id) * 0.001;
     t.add({id, static_cast<std::uint32_t>(id % 2), 0, id % 7 == 0, at, at + 0.0005});
   }
-  EXPECT_EQ(t.entries().size(), 1000u);
+  const Timeline::Rows rows = t.rows();
+  EXPECT_EQ(rows.shard.size(), 1000u);
   EXPECT_EQ(t.shards_seen(), 1000u);
-  EXPECT_TRUE(t.entries()[7].stolen);
+  EXPECT_TRUE(rows.stolen[7]);
+  EXPECT_EQ(rows.rank[7], 1u);
+  EXPECT_NEAR(rows.start_s[7], 0.007, 1e-9);  // seconds from the origin
+  EXPECT_NEAR(rows.end_s[7], 0.0075, 1e-9);
 }
 
 TEST(Timeline, SamplesEveryStrideThShardAboveTheLimit) {
@@ -29,10 +33,41 @@ TEST(Timeline, SamplesEveryStrideThShardAboveTheLimit) {
   Timeline t(0.0, shards, 1);
   EXPECT_EQ(t.stride(), 4u);  // ceil(shards / limit)
   for (std::uint64_t id = 0; id < shards; ++id) t.add({id, 0, 0, false, 0.0, 1e-6});
-  EXPECT_LE(t.entries().size(), Timeline::kMaxEntries);
-  EXPECT_EQ(t.entries().size(), (shards + 3) / 4);
-  for (const TimelineEntry& e : t.entries()) ASSERT_EQ(e.shard % 4, 0u);
+  const Timeline::Rows rows = t.rows();
+  EXPECT_LE(rows.shard.size(), Timeline::kMaxEntries);
+  EXPECT_EQ(rows.shard.size(), (shards + 3) / 4);
+  for (const std::uint64_t id : rows.shard) ASSERT_EQ(id % 4, 0u);
   EXPECT_EQ(t.shards_seen(), shards);
+}
+
+TEST(Timeline, RowsAreByShardWhetherKeptOrSampled) {
+  for (const std::uint64_t shards : {std::uint64_t{1000}, 2 * Timeline::kMaxEntries + 1}) {
+    Timeline t(0.0, shards, 3);
+    // Ranks report in an order of their own: ids descending, interleaved.
+    for (std::uint64_t i = 0; i < shards; ++i) {
+      const std::uint64_t id = (i % 2 == 0) ? shards - 1 - i / 2 : i / 2;
+      t.add({id, static_cast<std::uint32_t>(id % 3), 0, false, 0.0, 1e-6});
+    }
+    const Timeline::Rows rows = t.rows();
+    ASSERT_EQ(rows.shard.size(), (shards + t.stride() - 1) / t.stride());
+    for (std::size_t i = 0; i < rows.shard.size(); ++i) {
+      ASSERT_EQ(rows.shard[i], i * t.stride());
+      ASSERT_EQ(rows.rank[i], rows.shard[i] % 3);
+    }
+  }
+}
+
+TEST(Timeline, AResumedRunHasRowsOnlyForWhatItRanAndARerunReplacesItsRow) {
+  Timeline t(0.0, 10, 2);
+  for (const std::uint64_t id : {5, 3, 3, 0}) t.add({id, id == 3 ? 1u : 0u, 0, false, 0.0, 1e-6});
+  t.add({3, 0, 2, true, 1.0, 2.0});  // shard 3 again, elsewhere
+  const Timeline::Rows rows = t.rows();
+  EXPECT_EQ(rows.shard, (std::vector<std::uint64_t>{0, 3, 5}));
+  EXPECT_EQ(rows.rank[1], 0u);
+  EXPECT_EQ(rows.thread[1], 2u);
+  EXPECT_EQ(rows.stolen[1], 1u);
+  EXPECT_EQ(rows.end_s[1], 2.0);
+  EXPECT_EQ(t.shards_seen(), 5u);
 }
 
 TEST(Timeline, BusyBinsWidenAndKeepEveryBusySecond) {
