@@ -13,4 +13,12 @@ namespace shardrun::jobs {
 std::vector<std::string> read_entries(const std::string& path, const std::string& option,
                                       bool skip_comments);
 
+// The same, each entry with its line number (1-based).
+struct NumberedEntry {
+  std::size_t line;
+  std::string text;
+};
+std::vector<NumberedEntry> read_numbered_entries(const std::string& path, const std::string& option,
+                                                 bool skip_comments);
+
 }  // namespace shardrun::jobs
