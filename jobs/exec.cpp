@@ -12,9 +12,13 @@
 namespace shardrun::jobs {
 
 void ExecJob::add_options(Options& options) {
-  Option tasks = options.add("--tasks", tasks_file_,
-                             "File of commands, one per line, each run by /bin/sh -c (blank "
-                             "lines and lines starting with # are skipped)");
+  Option tasks = options.add(
+      "--tasks", tasks_file_,
+      "File of commands, one per line, each run by /bin/sh -c (blank lines and lines starting "
+      "with # are skipped). A FILE.jsonl (or .ndjson) holds one JSON object a line: "
+      "{\"cmd\": ..., \"cpus\": N, \"mem\": \"8G\", \"gpus\": N, \"priority\": N, \"stage\": N, "
+      "\"name\": ..., \"timeout\": S, \"retries\": N, \"env\": {...}, \"cwd\": ...} "
+      "(docs/task-farms.md)");
   Option command = options.add(
       "--command", template_,
       "Command template run for each line of --args, with GNU parallel's replacement strings: "
@@ -60,6 +64,28 @@ void ExecJob::add_options(Options& options) {
   options.flag("--retry-failed", options_.retry_failed,
                "With --checkpoint: run the tasks that failed in earlier runs again (tasks that "
                "succeeded never run again)");
+  options
+      .add("--cpus-per-task", cpus_per_task_,
+           "Cpus a task asks for when its line does not say (its cores as affinity, "
+           "OMP_NUM_THREADS)")
+      .show_default()
+      .positive();
+  options.add("--mem-per-task", mem_per_task_,
+              "Memory a task asks for when its line does not say (512M, 8G; default: none)");
+  options
+      .add("--gpus-per-task", gpus_per_task_,
+           "GPUs a task asks for when its line does not say (its CUDA_VISIBLE_DEVICES)")
+      .show_default()
+      .non_negative();
+  options.add("--pool", pool_.pool,
+              "The rank's pool that tasks are packed into, over what is detected: "
+              "cpus=N,mem=SIZE,gpus=G (G a count, devices 0..G-1, or ids 0:2:3); default: "
+              "cpus the rank's threads (or --slots), mem the host's (cgroup, SLURM_MEM_PER_NODE, "
+              "SLURM_MEM_PER_CPU) shared by its ranks, gpus CUDA_VISIBLE_DEVICES or "
+              "ROCR_VISIBLE_DEVICES shared by its ranks");
+  options.add("--mem", pool_.mem, "The rank's memory for tasks (as --pool mem=SIZE)");
+  options.add("--gpus", pool_.gpus,
+              "The rank's GPUs for tasks: a count or ids 0:2:3 (as --pool gpus=)");
   options.add("--workdir", options_.workdir,
               "Directory the commands run in (default: the current one)");
   options.add("--logdir", options_.logdir,
@@ -76,6 +102,10 @@ void ExecJob::add_options(Options& options) {
 
 void ExecJob::load() const {
   if (!entries_.empty() || loaded_over_) return;
+  defaults_.cpus = cpus_per_task_;
+  defaults_.gpus = gpus_per_task_;
+  if (!mem_per_task_.empty())
+    defaults_.mem_bytes = parse_memory_size(mem_per_task_, "--mem-per-task");
   if (task_per_shard()) {
     check_over();
     loaded_over_ = true;
@@ -87,8 +117,11 @@ void ExecJob::load() const {
     if (tasks_file_.empty() && args_file_.empty())
       throw UsageError("--command needs --args FILE (or --over, --over-range)");
     expand_template(template_, "x", 1, 1);  // refused before any task runs
-    entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
-                                   : read_entries(tasks_file_, "--tasks", true);
+    if (!tasks_file_.empty() && is_json_task_list(tasks_file_))
+      load_json_list();
+    else
+      entries_ = tasks_file_.empty() ? read_entries(args_file_, "--args", false)
+                                     : read_entries(tasks_file_, "--tasks", true);
   }
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -99,6 +132,34 @@ void ExecJob::load() const {
     if (!fs::is_directory(options_.logdir, ec) || ::access(options_.logdir.c_str(), W_OK) != 0)
       throw UsageError("--logdir: cannot create or write the directory " + options_.logdir);
   }
+}
+
+// The farm's order: stage, then priority (highest first), then place in
+// the list: a pure function of the list, so every rank and every resume
+// plans the same.
+void ExecJob::load_json_list() const {
+  std::vector<ListedTask> listed = read_json_tasks(tasks_file_, "--tasks", defaults_);
+  std::vector<std::size_t> order(listed.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const TaskRequest &x = listed[a].request, &y = listed[b].request;
+    if (x.stage != y.stage) return x.stage < y.stage;
+    return x.priority > y.priority;
+  });
+  for (const ListedTask& t : listed) list_text_ += t.text + '\n';
+  for (const std::size_t i : order) {
+    entries_.push_back(std::move(listed[i].cmd));
+    requests_.push_back(std::move(listed[i].request));
+    numbers_.push_back(i + 1);
+  }
+}
+
+const TaskRequest& ExecJob::request(std::uint64_t item) const {
+  return requests_.empty() ? defaults_ : requests_.at(item);
+}
+
+std::uint64_t ExecJob::task_number(std::uint64_t item) const {
+  return numbers_.empty() ? item + 1 : numbers_.at(item);
 }
 
 // --over FILE.h5:/path names the dataset as every job's --input does; the
@@ -142,8 +203,9 @@ std::string ExecJob::parameters() const {
     if (!options_.workdir.empty()) text += " workdir=" + options_.workdir;
     return text;
   }
-  std::string all;
-  for (const std::string& e : entries_) all += e + '\n';
+  std::string all = list_text_;
+  if (all.empty())
+    for (const std::string& e : entries_) all += e + '\n';
   const std::string digest = digest_hex(all.data(), all.size());
   std::string text =
       tasks_file_.empty() ? "command=" + template_ + " args=" + args_file_ : "tasks=" + tasks_file_;

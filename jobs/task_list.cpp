@@ -112,6 +112,7 @@ std::vector<ListedTask> read_json_tasks(const std::string& path, const std::stri
     }
     tasks.push_back(read_task(object, reader, defaults));
     tasks.back().line = entry.line;
+    tasks.back().text = entry.text;
   }
   return tasks;
 }

@@ -12,6 +12,7 @@ namespace shardrun::jobs {
 
 struct ListedTask {
   std::size_t line = 0;  // in the file, 1-based
+  std::string text;      // the line as written
   std::string cmd;
   TaskRequest request;
 };

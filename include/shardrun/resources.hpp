@@ -24,6 +24,30 @@ struct TaskRequest {
   std::vector<std::pair<std::string, std::string>> env;  // set on top of the farm's
 };
 
+// How a rank's pool is made and kept (the exec job's options; docs/task-farms.md).
+struct PoolOptions {
+  std::string pool;     // --pool cpus=N,mem=SIZE,gpus=G|ID:ID..., over what is detected
+  std::string mem;      // --mem SIZE: the rank's memory
+  std::string gpus;     // --gpus G|ID:ID...: the rank's GPUs
+  int crash_limit = 0;  // --crash-limit: a task ended by a signal this often fails; 0: no limit
+};
+
+// A task job whose tasks ask for resources and have an order of their own:
+// the engine packs each rank's tasks into its pool (cores, memory, GPUs),
+// highest priority first, and starts a stage only when the one before has
+// ended everywhere. Item i is the i-th task in the farm's order (stage, then
+// priority, highest first, then place in the list); stage(i) never decreases.
+// A TaskJob that is not one runs each task on one slot, as before.
+class TaskResources {
+ public:
+  virtual ~TaskResources() = default;
+  virtual const TaskRequest& request(std::uint64_t item) const = 0;
+  // What users call the task (SHARDRUN_TASK, /tasks, the joblog): its place
+  // in the list, from 1.
+  virtual std::uint64_t task_number(std::uint64_t item) const = 0;
+  virtual const PoolOptions& pool_options() const = 0;
+};
+
 // "8G", "512M", "1.5T", "64K", with an optional "B" or "iB" after the unit
 // (all powers of 1024, as Slurm's --mem), or a bare number of megabytes (as
 // Slurm's --mem). Throws UsageError naming `what` for anything else.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "balance/make_source.hpp"
+#include "balance/staged_source.hpp"
 #include "base/clock.hpp"
 #include "base/exit_status.hpp"
 #include "core/shard_contexts.hpp"
@@ -13,10 +14,29 @@
 #include "run/progress.hpp"
 #include "run/run_counters.hpp"
 #include "run/stop_signals.hpp"
+#include "shardrun/resources.hpp"
 #include "status/status_server.hpp"
 
 namespace shardrun::run {
 namespace {
+
+// A farm's stages as positions of the to-do list where each begins (the
+// plan keeps a farm's tasks in stage order); {0} or empty: one stage.
+std::vector<std::uint64_t> stage_starts(const Job& job, const RunSetup& setup) {
+  const auto* tasks = dynamic_cast<const TaskJob*>(&job);
+  const auto* resources = dynamic_cast<const TaskResources*>(&job);
+  if (!tasks || !resources) return {};
+  std::vector<std::uint64_t> starts;
+  std::uint64_t stage = 0;
+  for (std::uint64_t p = 0; p < setup.todo.size(); ++p) {
+    const Shard shard = setup.plan->shard(setup.todo[p]);
+    const std::uint64_t s =
+        resources->request(tasks->task_per_shard() ? shard.id : shard.begin).stage;
+    if (p == 0 || s != stage) starts.push_back(p);
+    stage = s;
+  }
+  return starts;
+}
 
 // Words on rank 0 every rank updates: progress, the end of execution, a stop.
 enum Counter { kShardsDone, kItemsDone, kRanksFinished, kStop, kShardsStarted, kCounters };
@@ -141,7 +161,12 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
 
   Execution out;
   out.error = base::attempt([&] {
-    source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
+    const std::vector<std::uint64_t> stages = stage_starts(job, setup);
+    if (stages.size() > 1)
+      source = std::make_unique<balance::StagedSource>(setup.balance, comm, stages,
+                                                       setup.todo.size(), setup.weights);
+    else
+      source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
     core::ExecutorHooks hooks;
     hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
       if (with_status) shards_begun.fetch_add(1, std::memory_order_relaxed);

@@ -66,6 +66,9 @@ int run_job(const std::string& name, Job& given, const RunOptions& options, cons
   RunSetup setup;
   if (int status = settle(comm, attempt([&] { setup = prepare(job, options, comm); })))
     return status;
+  if (int status = settle(
+          comm, attempt([&] { setup.threads = setup.runner->prepare(setup.threads, comm); })))
+    return status;
   setup.job_name = name;
   if (int status = settle(comm, attempt([&] { check_ranks_agree(job, setup, comm); })))
     return status;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -152,11 +153,21 @@ CommandResult run_command(const CommandSpec& spec, LiveGroups& live) {
   envp.push_back(nullptr);
   const char* argv[] = {"/bin/sh", "-c", spec.command.c_str(), nullptr};
 
+  // posix_spawn has no affinity attribute: the child inherits the calling
+  // thread's, so this thread takes the task's cores for the spawn.
+  cpu_set_t before, cores;
+  const bool pin = !spec.cores.empty() && sched_getaffinity(0, sizeof before, &before) == 0;
+  if (pin) {
+    CPU_ZERO(&cores);
+    for (const int c : spec.cores) CPU_SET(c, &cores);
+    sched_setaffinity(0, sizeof cores, &cores);
+  }
   result.start_s = base::wall_seconds();
   const auto started = std::chrono::steady_clock::now();
   pid_t pid = 0;
   const int spawned = ::posix_spawn(&pid, "/bin/sh", &setup.actions, &setup.attr,
                                     const_cast<char* const*>(argv), envp.data());
+  if (pin) sched_setaffinity(0, sizeof before, &before);
   if (spawned != 0) {
     result.exit_code = 127;
     result.spawn_failed = true;

@@ -19,6 +19,7 @@ struct CommandSpec {
   std::string stderr_path;              // empty: /dev/null
   double timeout_s = 0;                 // 0: none
   double kill_after_s = 2;              // SIGTERM to SIGKILL on a timeout
+  std::vector<int> cores;               // its CPU affinity; empty: inherit
 };
 
 struct CommandResult {

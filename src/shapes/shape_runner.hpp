@@ -16,6 +16,7 @@
 #include "core/executor.hpp"
 #include "core/shard_plan.hpp"
 #include "io/result_file.hpp"
+#include "mpi/comm.hpp"
 #include "shardrun/job.hpp"
 
 namespace shardrun::shapes {
@@ -46,6 +47,13 @@ class ShapeRunner : public core::ShardResults {
   virtual bool result_from_state() const { return false; }
 
   // --- a run ---
+  // Collective, once, at set-up when the rank's threads are known: what the
+  // runner must agree on with the other ranks (a farm's pools). Returns the
+  // threads the rank runs shards on.
+  virtual int prepare(int threads, const mpi::Comm& comm) {
+    (void)comm;
+    return threads;
+  }
   // Collective, once, before any shard (map jobs create their outputs here).
   virtual void start(io::ResultFile& output) { (void)output; }
   // Worker threads, concurrently.

@@ -58,6 +58,12 @@ void encode_records(const std::vector<TaskRecord>& records, Encoder& out) {
     out.put<std::uint8_t>(r.timed_out ? 1 : 0);
     put_string(out, r.host);
     put_string(out, r.command);
+    put_string(out, r.name);
+    out.put(r.cpus);
+    out.put(r.mem_bytes);
+    out.put(r.gpus);
+    put_string(out, r.cores);
+    put_string(out, r.devices);
   }
 }
 
@@ -78,6 +84,12 @@ void decode_records(std::span<const std::byte> bytes, std::vector<TaskRecord>& r
       r.timed_out = in.get<std::uint8_t>() != 0;
       r.host = get_string(in);
       r.command = get_string(in);
+      r.name = get_string(in);
+      r.cpus = in.get<std::uint32_t>();
+      r.mem_bytes = in.get<std::uint64_t>();
+      r.gpus = in.get<std::uint32_t>();
+      r.cores = get_string(in);
+      r.devices = get_string(in);
       records.push_back(std::move(r));
     }
   }
@@ -108,6 +120,12 @@ void write_records(h5::File& file, const std::string& group,
                      return static_cast<std::uint8_t>(r.timed_out ? 1 : 0);
                    }));
   h5::write_strings(file, at + "command", column(records, [](auto& r) { return r.command; }));
+  h5::write_strings(file, at + "name", column(records, [](auto& r) { return r.name; }));
+  h5::write_vector(file, at + "cpus", column(records, [](auto& r) { return r.cpus; }));
+  h5::write_vector(file, at + "mem", column(records, [](auto& r) { return r.mem_bytes; }));
+  h5::write_vector(file, at + "gpus", column(records, [](auto& r) { return r.gpus; }));
+  h5::write_strings(file, at + "cores", column(records, [](auto& r) { return r.cores; }));
+  h5::write_strings(file, at + "devices", column(records, [](auto& r) { return r.devices; }));
 }
 
 std::vector<TaskRecord> read_records(const h5::File& file, const std::string& group) {
@@ -132,11 +150,37 @@ std::vector<TaskRecord> read_records(const h5::File& file, const std::string& gr
   for (std::size_t i = 0; i < n; ++i)
     records[i] = {task[i],      attempt[i], rank[i],           slot[i], start[i],  duration[i],
                   exit_code[i], signal[i],  timed_out[i] != 0, host[i], command[i]};
+  // What tasks asked for and got: absent from files written before there
+  // were requests (every task then had 1 cpu).
+  if (file.has_link(at + "cpus")) {
+    const auto name = h5::read_strings(file, at + "name");
+    const auto cpus = read_column<std::uint32_t>(file, at + "cpus", n);
+    const auto mem = read_column<std::uint64_t>(file, at + "mem", n);
+    const auto gpus = read_column<std::uint32_t>(file, at + "gpus", n);
+    const auto cores = h5::read_strings(file, at + "cores");
+    const auto devices = h5::read_strings(file, at + "devices");
+    if (name.size() != n || cores.size() != n || devices.size() != n)
+      throw RuntimeError(group + " in " + file.path() + " does not have one entry per record");
+    for (std::size_t i = 0; i < n; ++i) {
+      records[i].name = name[i];
+      records[i].cpus = cpus[i];
+      records[i].mem_bytes = mem[i];
+      records[i].gpus = gpus[i];
+      records[i].cores = cores[i];
+      records[i].devices = devices[i];
+    }
+  }
   return records;
 }
 
 std::string joblog_text(const std::vector<TaskRecord>& records) {
-  std::string text = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
+  // GNU parallel's nine columns; when tasks asked for more than one cpu each
+  // (or named themselves), what they asked for and got, before Command.
+  const bool requests = std::any_of(records.begin(), records.end(), [](const TaskRecord& r) {
+    return r.cpus != 1 || r.mem_bytes || r.gpus || !r.name.empty();
+  });
+  std::string text = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\t";
+  text += requests ? "Name\tCpus\tMem\tGpus\tCores\tDevices\tCommand\n" : "Command\n";
   // Room for any double in %.3f (up to 309 digits before the point).
   char fields[800];
   for (const TaskRecord& r : records) {
@@ -146,6 +190,11 @@ std::string joblog_text(const std::vector<TaskRecord>& records) {
     std::snprintf(fields, sizeof fields, "\t%14.3f\t%8.3f\t0\t0\t%d\t%d\t", r.start_s, r.duration_s,
                   r.exit_code, r.signal);
     text += fields;
+    if (requests) {
+      std::snprintf(fields, sizeof fields, "\t%u\t%" PRIu64 "\t%u\t", r.cpus, r.mem_bytes, r.gpus);
+      text += r.name + fields + (r.cores.empty() ? "-" : r.cores) + '\t' +
+              (r.devices.empty() ? "-" : r.devices) + '\t';
+    }
     text += r.command;
     text += '\n';
   }

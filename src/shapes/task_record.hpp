@@ -25,6 +25,14 @@ struct TaskRecord {
   bool timed_out = false;
   std::string host;
   std::string command;
+  // What the task asked for and got (a farm with a JSON-lines task list;
+  // otherwise 1 cpu and nothing else).
+  std::string name{};
+  std::uint32_t cpus = 1;
+  std::uint64_t mem_bytes = 0;
+  std::uint32_t gpus = 0;
+  std::string cores{};  // the pool cpus it ran on, "0,1,2,3" (empty: not pooled)
+  std::string devices{};  // its GPUs, as CUDA_VISIBLE_DEVICES named them
   bool succeeded() const { return exit_code == 0 && signal == 0; }
 };
 
@@ -36,7 +44,8 @@ void decode_records(std::span<const std::byte> bytes, std::vector<TaskRecord>& r
 void sort_records(std::vector<TaskRecord>& records);
 
 // The group `group` with one 1-D dataset per field (task, attempt, rank, host,
-// slot, start, duration, exit_code, signal, timed_out, command).
+// slot, start, duration, exit_code, signal, timed_out, command, name, cpus,
+// mem, gpus, cores, devices).
 void write_records(h5::File& file, const std::string& group,
                    const std::vector<TaskRecord>& records);
 std::vector<TaskRecord> read_records(const h5::File& file, const std::string& group);

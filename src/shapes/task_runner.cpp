@@ -35,6 +35,7 @@ void TaskRunner::wait_for_stop() const {
 
 TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
     : job_(job),
+      resources_(dynamic_cast<const TaskResources*>(&job)),
       per_shard_(job.task_per_shard()),
       options_(job.task_options()),
       tasks_(per_shard_ ? plan.count() : plan.items()),
@@ -48,6 +49,53 @@ TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
   sigemptyset(&child.sa_mask);
   ::sigaction(SIGCHLD, &child, nullptr);
   if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
+  if (resources_) {
+    item_of_number_.assign(tasks_, 0);
+    bool identity = true;
+    for (std::uint64_t item = 0; item < tasks_; ++item) {
+      const std::uint64_t n = resources_->task_number(item);
+      if (n == 0 || n > tasks_) throw RuntimeError("a task's number is out of range");
+      item_of_number_[n - 1] = item;
+      identity = identity && n == item + 1;
+    }
+    if (identity) item_of_number_.clear();
+  }
+}
+
+int TaskRunner::prepare(int threads, const mpi::Comm& comm) {
+  if (!resources_) return threads;
+  // Every rank joins the collectives, a rank whose pool is bad included.
+  std::exception_ptr error;
+  Pool pool;
+  try {
+    pool = detect_pool(resources_->pool_options(), pool_sources(threads));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const double cpus = comm.max(static_cast<double>(pool.cores.size()));
+  const double mem = comm.max(static_cast<double>(pool.mem_bytes));
+  const double gpus = comm.max(static_cast<double>(pool.gpus.size()));
+  if (error) std::rethrow_exception(error);
+  for (std::uint64_t item = 0; item < tasks_; ++item) {
+    const TaskRequest& r = request(item);
+    std::string what;
+    if (r.cpus > cpus)
+      what = std::to_string(r.cpus) + " cpus";
+    else if (static_cast<double>(r.mem_bytes) > mem)
+      what = std::to_string(r.mem_bytes >> 20) + "M of memory";
+    else if (r.gpus > gpus)
+      what = std::to_string(r.gpus) + " GPUs";
+    if (what.empty()) continue;
+    throw UsageError("task " + std::to_string(number(item)) +
+                     (r.name.empty() ? "" : " (" + r.name + ")") + " asks for " + what +
+                     ", more than any rank's pool has (the largest: cpus=" +
+                     std::to_string(static_cast<std::uint64_t>(cpus)) +
+                     " mem=" + std::to_string(static_cast<std::uint64_t>(mem) >> 20) +
+                     "M gpus=" + std::to_string(static_cast<std::uint64_t>(gpus)) +
+                     "); see --pool, --mem, --gpus");
+  }
+  pool_ = std::make_unique<ResourcePool>(std::move(pool));
+  return options_.slots > 0 ? options_.slots : static_cast<int>(pool_->pool().cores.size());
 }
 
 std::pair<std::uint64_t, std::uint64_t> TaskRunner::tasks_of(const Shard& shard) const {
@@ -55,22 +103,44 @@ std::pair<std::uint64_t, std::uint64_t> TaskRunner::tasks_of(const Shard& shard)
 }
 
 CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slot,
-                                 std::uint32_t attempt, std::vector<std::string>& env) const {
-  const std::string task = std::to_string(item + 1);
+                                 std::uint32_t attempt, const Grant* grant,
+                                 std::vector<std::string>& env) const {
+  const std::string task = std::to_string(number(item));
+  const TaskRequest& wants = request(item);
   env = base_env_;
   env.push_back("SHARDRUN_TASK=" + task);
   env.push_back("SHARDRUN_RANK=" + std::to_string(rank_));
   env.push_back("SHARDRUN_SLOT=" + std::to_string(slot));
   env.push_back("SHARDRUN_ATTEMPT=" + std::to_string(attempt));
   CommandSpec spec;
+  if (grant) {
+    // Its cores as its affinity, as many OpenMP threads, and only its GPUs.
+    std::string devices;
+    for (const std::uint32_t g : grant->gpus)
+      devices += (devices.empty() ? "" : ",") + pool_->pool().gpus[g];
+    std::erase_if(env, [](const std::string& e) {
+      return e.starts_with("OMP_NUM_THREADS=") || e.starts_with("CUDA_VISIBLE_DEVICES=") ||
+             e.starts_with("ROCR_VISIBLE_DEVICES=");
+    });
+    env.push_back("OMP_NUM_THREADS=" + std::to_string(wants.cpus));
+    env.push_back("CUDA_VISIBLE_DEVICES=" + devices);
+    if (std::getenv("ROCR_VISIBLE_DEVICES")) env.push_back("ROCR_VISIBLE_DEVICES=" + devices);
+    for (const std::uint32_t c : grant->cpus) spec.cores.push_back(pool_->pool().cores[c]);
+    std::sort(spec.cores.begin(), spec.cores.end());
+    spec.cores.erase(std::unique(spec.cores.begin(), spec.cores.end()), spec.cores.end());
+  }
+  for (const auto& [name, value] : wants.env) {
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name + "="); });
+    env.push_back(name + "=" + value);
+  }
   spec.command = per_shard_ ? job_.shard_command(shard, slot) : job_.command(item, slot);
   spec.env = &env;
-  spec.workdir = options_.workdir;
+  spec.workdir = wants.cwd.empty() ? options_.workdir : wants.cwd;
   if (!options_.logdir.empty()) {
     spec.stdout_path = options_.logdir + "/" + task + ".out";
     spec.stderr_path = options_.logdir + "/" + task + ".err";
   }
-  spec.timeout_s = options_.timeout_s;
+  spec.timeout_s = wants.timeout_s >= 0 ? wants.timeout_s : options_.timeout_s;
   spec.kill_after_s = options_.kill_after_s;
   return spec;
 }
@@ -92,7 +162,9 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
     // counts as not run, and a resume runs it).
     if (before == kSkipTask || halted_) continue;
     bool ok = false;
-    for (int i = 0; i <= options_.retries && !ok; ++i) {
+    const TaskRequest& wants = request(item);
+    const int retries = wants.retries >= 0 ? wants.retries : options_.retries;
+    for (int i = 0; i <= retries && !ok; ++i) {
       // No task starts once the run stops; one that fails during the stop
       // was most likely ended by it (Slurm signals every process of the job):
       // neither is recorded, and the resume runs them.
@@ -101,7 +173,22 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
         break;
       }
       const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
-      const CommandSpec spec = spec_for(shard, item, slot, attempt, env);
+      std::optional<Grant> grant;
+      if (pool_) {
+        grant = pool_->acquire(wants, item, [this] { return stopping(); });
+        if (!grant) {
+          out->interrupted = true;
+          break;
+        }
+      }
+      struct Give {
+        ResourcePool* pool;
+        const std::optional<Grant>& grant;
+        ~Give() {
+          if (grant) pool->release(*grant);
+        }
+      } give{pool_.get(), grant};
+      const CommandSpec spec = spec_for(shard, item, slot, attempt, grant ? &*grant : nullptr, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();
       // (A timeout's own SIGTERM is not the scheduler's.)
@@ -112,10 +199,29 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       }
       if (result.spawn_failed)
         std::fprintf(stderr, "shardrun: rank %d: task %llu: %s\n", rank_,
-                     static_cast<unsigned long long>(item + 1), result.error.c_str());
-      out->records.push_back({item + 1, attempt, rank_, slot, result.start_s, result.duration_s,
-                              result.exit_code, result.signal, result.timed_out, host_,
-                              spec.command});
+                     static_cast<unsigned long long>(number(item)), result.error.c_str());
+      TaskRecord record{number(item),
+                        attempt,
+                        rank_,
+                        slot,
+                        result.start_s,
+                        result.duration_s,
+                        result.exit_code,
+                        result.signal,
+                        result.timed_out,
+                        host_,
+                        spec.command};
+      record.name = wants.name;
+      record.cpus = wants.cpus;
+      record.mem_bytes = wants.mem_bytes;
+      record.gpus = wants.gpus;
+      if (grant) {
+        for (const std::uint32_t c : grant->cpus)
+          record.cores += (record.cores.empty() ? "" : ",") + std::to_string(c);
+        for (const std::uint32_t g : grant->gpus)
+          record.devices += (record.devices.empty() ? "" : ",") + pool_->pool().gpus[g];
+      }
+      out->records.push_back(std::move(record));
       if (ok && journal_) journal_->append(out->records.back());
     }
     if (!ok && !out->interrupted && options_.halt_on_error) halted_ = true;
@@ -177,7 +283,7 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
     const bool last = i + 1 == records.size() || records[i + 1].task != r.task;
     if (!last) continue;
     const bool again = !r.succeeded() && options_.retry_failed;
-    tasks[r.task - 1] =
+    tasks[item_of(r.task)] =
         std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
   }
   for (std::uint64_t id = 0; id < plan.count(); ++id) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "shapes/process.hpp"
+#include "shapes/resource_pool.hpp"
 #include "shapes/shape_runner.hpp"
 #include "shapes/task_journal.hpp"
 #include "shapes/task_record.hpp"
@@ -23,6 +24,10 @@ class TaskRunner : public ShapeRunner {
   TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank);
 
   int threads(int chosen) const override { return options_.slots > 0 ? options_.slots : chosen; }
+  // The rank's pool (a job with TaskResources): detected or from --pool,
+  // checked against every task's request across the ranks. Threads: one a
+  // pool cpu (or --slots).
+  int prepare(int threads, const mpi::Comm& comm) override;
   bool threads_want_cores() const override { return false; }
   std::unique_ptr<core::ShardOutput> process(ShardContext& context) override;
   void done(core::ShardOutcome& outcome, io::ResultFile& output) override;
@@ -47,13 +52,28 @@ class TaskRunner : public ShapeRunner {
   // Task indices (0-based) of a shard: its items, or the shard itself.
   std::pair<std::uint64_t, std::uint64_t> tasks_of(const Shard& shard) const;
   CommandSpec spec_for(const Shard& shard, std::uint64_t task, int slot, std::uint32_t attempt,
-                       std::vector<std::string>& env) const;
+                       const Grant* grant, std::vector<std::string>& env) const;
+  // The number users know a task by (SHARDRUN_TASK, /tasks): item + 1 unless
+  // the job orders its tasks otherwise than listed.
+  std::uint64_t number(std::uint64_t item) const {
+    return resources_ ? resources_->task_number(item) : item + 1;
+  }
+  std::uint64_t item_of(std::uint64_t number) const {
+    return item_of_number_.empty() ? number - 1 : item_of_number_[number - 1];
+  }
+  const TaskRequest& request(std::uint64_t item) const {
+    return resources_ ? resources_->request(item) : one_cpu_;
+  }
   void write_joblog(const std::vector<TaskRecord>& sorted) const;
   void wait_for_stop() const;
   int acquire_slot();  // the lowest slot number not in use, from 1
   void release_slot(int slot);
 
   TaskJob& job_;
+  const TaskResources* resources_;  // null: one slot a task, as before pools
+  TaskRequest one_cpu_;
+  std::vector<std::uint64_t> item_of_number_;  // empty: number = item + 1
+  std::unique_ptr<ResourcePool> pool_;         // after prepare(), with resources_
   bool per_shard_;
   TaskOptions options_;
   std::uint64_t tasks_;

@@ -1,0 +1,28 @@
+#include "mpi/stage_barrier.hpp"
+
+namespace shardrun::mpi {
+
+StageBarriers::StageBarriers(const Comm& comm, int count) : count_(count) {
+  check(MPI_Comm_dup(comm.raw(), &comm_), "MPI_Comm_dup");
+}
+
+StageBarriers::~StageBarriers() {
+  // Every rank runs the same `count_` barriers, in order, whatever stopped it.
+  if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  for (int b = arrived_; b < count_; ++b) MPI_Barrier(comm_);
+  MPI_Comm_free(&comm_);
+}
+
+void StageBarriers::arrive() {
+  check(MPI_Ibarrier(comm_, &request_), "MPI_Ibarrier");
+  ++arrived_;
+}
+
+bool StageBarriers::passed() {
+  if (request_ == MPI_REQUEST_NULL) return true;
+  int done = 0;
+  check(MPI_Test(&request_, &done, MPI_STATUS_IGNORE), "MPI_Test");  // frees it when done
+  return done != 0;
+}
+
+}  // namespace shardrun::mpi
