@@ -97,7 +97,10 @@ ExecutorStats Executor::run(ShardSource& source,
   QueueDepth depth;
   unsigned generation = 0;
   const auto threads = static_cast<std::uint64_t>(threads_);
-  std::uint64_t capacity = threads * QueueDepth::kMin;
+  const auto per_thread = [&] {
+    return hooks.fixed_depth ? hooks.fixed_depth : depth.per_thread();
+  };
+  std::uint64_t capacity = threads * per_thread();
   auto last_tick = Clock::now();
   auto last_poll = last_tick;
   auto poll_if_due = [&] {
@@ -131,7 +134,7 @@ ExecutorStats Executor::run(ShardSource& source,
         if (range->stolen) {
           ++generation;
           depth = QueueDepth{};
-          capacity = std::min(capacity, threads * depth.per_thread());
+          capacity = std::min(capacity, threads * per_thread());
         }
         for (std::uint64_t position = range->begin; position < range->end; ++position) {
           ++in_flight;
@@ -178,8 +181,10 @@ ExecutorStats Executor::run(ShardSource& source,
         // Wake once half the capacity is through (the other half still keeps
         // the workers busy), or after `threads` when fewer are in flight.
         const std::uint64_t refill_at = capacity / 2;
-        const std::uint64_t wake_at = std::max(in_flight > refill_at ? in_flight - refill_at : 0,
-                                               std::min(threads, in_flight));
+        const std::uint64_t wake_at =
+            hooks.fixed_depth ? 1
+                              : std::max(in_flight > refill_at ? in_flight - refill_at : 0,
+                                         std::min(threads, in_flight));
         auto wait =
             std::min<std::chrono::microseconds>(hooks.tick_interval, std::chrono::milliseconds(50));
         if (hooks.poll) wait = std::min(wait, hooks.poll_interval);
@@ -206,7 +211,7 @@ ExecutorStats Executor::run(ShardSource& source,
           }
         }
         if (completed > 0) source.completed(completed);
-        capacity = threads * depth.per_thread();
+        capacity = threads * per_thread();
       }
       const auto now = Clock::now();
       if (now - last_tick >= hooks.tick_interval) {

@@ -57,6 +57,11 @@ struct ExecutorHooks {
   // this rank (one-sided atomics over TCP complete only then).
   std::function<void()> poll;
   std::chrono::microseconds poll_interval{200};
+  // Shards in flight per thread; 0: as deep as shard times suggest
+  // (QueueDepth). 1 for a farm: a task waits for its resources only once it
+  // is next on a thread, so the rank's ready tasks are exactly those waiting
+  // in its pool, and queued ones stay in reach of thieves.
+  std::uint64_t fixed_depth = 0;
 };
 
 // The loop reads like a build loop: fill the pool with ready shards, reap one

@@ -186,6 +186,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       unsent_items += outcome.shard.items();
     };
     hooks.tick = watch;
+    hooks.fixed_depth = runner.shards_in_flight_per_thread();
     const bool checkpointing = !options.checkpoint.empty();
     hooks.tick_interval =
         std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));

@@ -39,6 +39,8 @@ class ShapeRunner : public core::ShardResults {
   // Whether each thread wants a core of its own (false for a farm's slots,
   // which wait on child processes).
   virtual bool threads_want_cores() const { return true; }
+  // Shards in flight per thread (core::ExecutorHooks::fixed_depth); 0: adaptive.
+  virtual std::uint64_t shards_in_flight_per_thread() const { return 0; }
   // Whether the working output file keeps what finished shards wrote
   // between runs (a map job's rows); otherwise a resume rebuilds it.
   virtual bool output_survives_runs() const { return false; }

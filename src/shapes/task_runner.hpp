@@ -29,6 +29,7 @@ class TaskRunner : public ShapeRunner {
   // pool cpu (or --slots).
   int prepare(int threads, const mpi::Comm& comm) override;
   bool threads_want_cores() const override { return false; }
+  std::uint64_t shards_in_flight_per_thread() const override { return 1; }
   std::unique_ptr<core::ShardOutput> process(ShardContext& context) override;
   void done(core::ShardOutcome& outcome, io::ResultFile& output) override;
   Bytes take_delta() override;
