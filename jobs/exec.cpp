@@ -58,6 +58,12 @@ void ExecJob::add_options(Options& options) {
            "a timeout)")
       .show_default()
       .non_negative();
+  options
+      .add("--crash-limit", pool_.crash_limit,
+           "A task whose attempts were ended by a signal (not a timeout) this many times fails "
+           "with no further retries, also across resumes (--retry-failed skips it); 0: no limit")
+      .show_default()
+      .non_negative();
   options.flag("--halt-on-error", options_.halt_on_error,
                "Stop the farm at the first task that failed after its retries (tasks still "
                "running are ended after --stop-timeout); default: keep going");

@@ -13,6 +13,7 @@
 #include "run/settle.hpp"
 #include "run/stop_signals.hpp"
 #include "shapes/task_record.hpp"
+#include "shardrun/resources.hpp"
 
 namespace shardrun::run {
 namespace {
@@ -81,6 +82,7 @@ FarmColumns farm_columns(const Job& job, const RunSetup& setup, io::ResultFile& 
                          const core::Timeline& timeline) {
   FarmColumns columns;
   const auto* farm = dynamic_cast<const TaskJob*>(&job);
+  const auto* resources = dynamic_cast<const TaskResources*>(&job);
   if (!farm || !output.file().has_link("/tasks")) return columns;
   std::vector<std::uint32_t> attempts(
       (farm->task_per_shard() ? setup.plan->count() : setup.plan->items()) + 1, 0);
@@ -90,9 +92,13 @@ FarmColumns farm_columns(const Job& job, const RunSetup& setup, io::ResultFile& 
     const Shard shard = setup.plan->shard(id);
     const std::uint64_t first = farm->task_per_shard() ? shard.id : shard.begin;
     const std::uint64_t last = farm->task_per_shard() ? shard.id + 1 : shard.end;
+    // Items are in the farm's order; records and users number tasks as listed.
+    const auto number = [&](std::uint64_t item) {
+      return resources ? resources->task_number(item) : item + 1;
+    };
     std::uint32_t most = 0;
-    for (std::uint64_t t = first; t < last; ++t) most = std::max(most, attempts[t + 1]);
-    columns.shard_task.emplace_back(id, first + 1, most);
+    for (std::uint64_t t = first; t < last; ++t) most = std::max(most, attempts[number(t)]);
+    columns.shard_task.emplace_back(id, number(first), most);
   }
   return columns;
 }

@@ -158,13 +158,15 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
   const auto [first, last] = tasks_of(shard);
   for (std::uint64_t item = first; item < last && !out->interrupted; ++item) {
     const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
+    int crashes = previous_.empty() ? 0 : static_cast<int>(previous_[tasks_ + item]);
+    const int crash_limit = resources_ ? resources_->pool_options().crash_limit : 0;
     // Skipped: done before, or the farm is halting (an item without a record
     // counts as not run, and a resume runs it).
     if (before == kSkipTask || halted_) continue;
     bool ok = false;
     const TaskRequest& wants = request(item);
     const int retries = wants.retries >= 0 ? wants.retries : options_.retries;
-    for (int i = 0; i <= retries && !ok; ++i) {
+    for (int i = 0; i <= retries && !ok && !(crash_limit > 0 && crashes >= crash_limit); ++i) {
       // No task starts once the run stops; one that fails during the stop
       // was most likely ended by it (Slurm signals every process of the job):
       // neither is recorded, and the resume runs them.
@@ -191,6 +193,7 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       const CommandSpec spec = spec_for(shard, item, slot, attempt, grant ? &*grant : nullptr, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();
+      crashes += result.signal != 0 && !result.timed_out;
       // (A timeout's own SIGTERM is not the scheduler's.)
       if (!ok && !result.timed_out && ended_by_stop_signal(result)) wait_for_stop();
       if (!ok && stopping()) {
@@ -275,16 +278,24 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
   decode_records(saved, records);
   if (records.empty()) return {};
   sort_records(records);
-  Bytes tasks(tasks_, std::byte{0});
+  // Per task: attempts before (or kSkipTask), then, from tasks_ on, its
+  // crashes so far (attempts ended by a signal, not a timeout's).
+  Bytes tasks(2 * tasks_, std::byte{0});
+  const int limit = resources_ ? resources_->pool_options().crash_limit : 0;
+  std::uint8_t crashes = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const TaskRecord& r = records[i];
     if (r.task == 0 || r.task > tasks_)
       throw RuntimeError("checkpoint: a task record is out of range");
+    if (i == 0 || records[i - 1].task != r.task) crashes = 0;
+    if (r.signal != 0 && !r.timed_out && crashes < kSkipTask - 1) ++crashes;
     const bool last = i + 1 == records.size() || records[i + 1].task != r.task;
     if (!last) continue;
-    const bool again = !r.succeeded() && options_.retry_failed;
-    tasks[item_of(r.task)] =
-        std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
+    const bool crashed_out = limit > 0 && crashes >= limit;
+    const bool again = !r.succeeded() && options_.retry_failed && !crashed_out;
+    const std::uint64_t item = item_of(r.task);
+    tasks[item] = std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
+    tasks[tasks_ + item] = std::byte(crashes);
   }
   for (std::uint64_t id = 0; id < plan.count(); ++id) {
     const auto [first, last] = tasks_of(plan.shard(id));

@@ -249,6 +249,33 @@ class Stages(PoolBase):
                 self.assertEqual(len(f.read().split()), 1, f"task {task}")
 
 
+class Crashes(PoolBase):
+    def test_the_crash_limit_holds_across_resumes(self):
+        # Task 1 kills itself (a crash) every time; task 2 times out (not a
+        # crash); task 3 succeeds.
+        self.write_tasks([{"cmd": "kill -9 $$"}, {"cmd": "sleep 30", "timeout": 0.3},
+                          {"cmd": "true"}])
+        args = ["--tasks", "t.jsonl", "--output", "f.h5", "--checkpoint", "c.h5",
+                "--retries", "5", "--crash-limit", "2", "--kill-after", "0.2"]
+        for ranks in (1, 3):
+            with self.subTest(ranks=ranks):
+                for f in ("f.h5", "c.h5"):
+                    if os.path.exists(self.path(f)):
+                        os.unlink(self.path(f))
+                self.farm(ranks, args, expect=3)
+                rows, _ = self.pooled(self.path("f.h5"))
+                attempts = {t: [r for r in rows if r["task"] == t] for t in (1, 2, 3)}
+                self.assertEqual(len(attempts[1]), 2)  # stopped at the limit, not after 6
+                self.assertTrue(all(r["signal"] == signal.SIGKILL for r in attempts[1]))
+                self.assertEqual(len(attempts[2]), 6)  # timeouts are not crashes
+                # Resumed with --retry-failed: task 1 stays failed, never runs again;
+                # task 2 runs again.
+                self.farm(ranks, args + ["--retry-failed"], expect=3)
+                rows, _ = self.pooled(self.path("f.h5"))
+                self.assertEqual(len([r for r in rows if r["task"] == 1]), 2)
+                self.assertGreater(len([r for r in rows if r["task"] == 2]), 6)
+
+
 class BadInput(PoolBase):
     def refused(self, tasks_text, extra=(), ranks=1):
         with open(self.path("t.jsonl"), "w") as f:
