@@ -290,7 +290,7 @@ class Torture(test_checkpoint.Base):
         cls.slow_normalize = os.path.join(cls.dir, "slow_normalize.py")
         with open(NORMALIZE) as f, open(cls.slow_normalize, "w") as g:
             g.write(f.read() + "\n_process = process\n\ndef process(block, shard):\n"
-                    "    import time\n    time.sleep(0.003)\n    return _process(block, shard)\n")
+                    "    import time\n    time.sleep(0.01)\n    return _process(block, shard)\n")
 
     def test_reduce(self):
         killed = test_checkpoint.Torture.torture(
