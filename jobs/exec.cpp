@@ -112,6 +112,9 @@ void ExecJob::load() const {
   defaults_.gpus = gpus_per_task_;
   if (!mem_per_task_.empty())
     defaults_.mem_bytes = parse_memory_size(mem_per_task_, "--mem-per-task");
+  pool_.place = !pool_.pool.empty() || !pool_.gpus.empty() || !pool_.mem.empty() ||
+                cpus_per_task_ != 1 || gpus_per_task_ != 0 || !mem_per_task_.empty() ||
+                (!tasks_file_.empty() && is_json_task_list(tasks_file_));
   if (task_per_shard()) {
     check_over();
     loaded_over_ = true;

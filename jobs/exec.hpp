@@ -37,7 +37,7 @@ class ExecJob : public TaskJob, public TaskResources {
   std::uint64_t over_range_ = 0;  // --over-range N
   mutable bool loaded_over_ = false;
   TaskOptions options_;
-  PoolOptions pool_;
+  mutable PoolOptions pool_;  // .place decided by load()
   std::uint32_t cpus_per_task_ = 1;
   std::string mem_per_task_;
   std::uint32_t gpus_per_task_ = 0;

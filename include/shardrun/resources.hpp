@@ -30,6 +30,10 @@ struct PoolOptions {
   std::string mem;      // --mem SIZE: the rank's memory
   std::string gpus;     // --gpus G|ID:ID...: the rank's GPUs
   int crash_limit = 0;  // --crash-limit: a task ended by a signal this often fails; 0: no limit
+  // Whether tasks get their cores as affinity, OMP_NUM_THREADS and their
+  // GPUs: a JSON-lines list or a pool or request option given. Otherwise a
+  // plain farm's tasks inherit all of it as before pools (only counted).
+  bool place = false;
 };
 
 // A task job whose tasks ask for resources and have an order of their own:

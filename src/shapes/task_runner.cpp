@@ -113,7 +113,7 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
   env.push_back("SHARDRUN_SLOT=" + std::to_string(slot));
   env.push_back("SHARDRUN_ATTEMPT=" + std::to_string(attempt));
   CommandSpec spec;
-  if (grant) {
+  if (grant && resources_->pool_options().place) {
     // Its cores as its affinity, as many OpenMP threads, and only its GPUs.
     std::string devices;
     for (const std::uint32_t g : grant->gpus)
