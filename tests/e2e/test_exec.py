@@ -66,6 +66,17 @@ class FarmBase(unittest.TestCase):
             rows.append(row)
         return rows, attrs
 
+    @staticmethod
+    def sigterm_ranks(proc):
+        """SIGTERM to every shardrun rank of proc's session (not mpirun, not tasks)."""
+        for pid in session_processes(proc.pid):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if f.read().split(b"\0")[0].endswith(b"shardrun"):
+                        os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+
     def last_attempts(self, rows):
         return {r["task"]: r for r in rows}  # rows are in (task, attempt) order
 
@@ -421,13 +432,7 @@ class FarmResume(FarmBase):
         proc = self.start(2, args)
         self.assertTrue(wait_until(lambda: all(os.path.exists(self.path(n))
                                                for n in ("long1", "long2")), 60))
-        for pid in session_processes(proc.pid):  # what Slurm does at a time limit
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if f.read().split(b"\0")[0].endswith(b"shardrun"):
-                        os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
+        self.sigterm_ranks(proc)  # what Slurm does at a time limit
         _, stderr = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 75, stderr)
         stopped = self.snapshot(time.time())

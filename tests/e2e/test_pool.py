@@ -10,11 +10,9 @@ import json
 import os
 import random
 import signal
-import subprocess
-import time
 import unittest
 
-from test_checkpoint import ENV, mpirun, session_processes, wait_until
+from test_checkpoint import wait_until
 from test_exec import FarmBase
 
 RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "4242")))
@@ -228,13 +226,7 @@ class Stages(PoolBase):
         proc = self.start(3, args)
         # Stop during stage 1 (after stage 0's six tasks).
         self.assertTrue(wait_until(lambda: len(os.listdir(self.path("runs"))) >= 6, 60))
-        for pid in session_processes(proc.pid):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if f.read().split(b"\0")[0].endswith(b"shardrun"):
-                        os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
+        self.sigterm_ranks(proc)
         _, stderr = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 75, stderr)
         self.farm(2, args)
