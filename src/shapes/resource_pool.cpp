@@ -210,6 +210,18 @@ std::optional<Grant> ResourcePool::acquire(const TaskRequest& request, std::uint
   return grant;
 }
 
+std::string ResourcePool::cpu_list(const Grant& grant) {
+  std::string list;
+  for (const std::uint32_t c : grant.cpus) list += (list.empty() ? "" : ",") + std::to_string(c);
+  return list;
+}
+
+std::string ResourcePool::device_list(const Grant& grant) const {
+  std::string list;
+  for (const std::uint32_t g : grant.gpus) list += (list.empty() ? "" : ",") + pool_.gpus[g];
+  return list;
+}
+
 void ResourcePool::release(const Grant& grant) {
   {
     std::lock_guard lock(mutex_);

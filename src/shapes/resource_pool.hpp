@@ -64,6 +64,9 @@ class ResourcePool {
   std::optional<Grant> acquire(const TaskRequest& request, std::uint64_t key,
                                const std::function<bool()>& stop);
   void release(const Grant& grant);
+  // "0,1,2,3": the pool cpus of a grant; its GPUs as CUDA_VISIBLE_DEVICES names them.
+  static std::string cpu_list(const Grant& grant);
+  std::string device_list(const Grant& grant) const;
 
  private:
   struct Free {

@@ -31,9 +31,11 @@ struct TaskRecord {
   std::uint32_t cpus = 1;
   std::uint64_t mem_bytes = 0;
   std::uint32_t gpus = 0;
-  std::string cores{};  // the pool cpus it ran on, "0,1,2,3" (empty: not pooled)
+  std::string cores{};    // the pool cpus it ran on, "0,1,2,3" (empty: not pooled)
   std::string devices{};  // its GPUs, as CUDA_VISIBLE_DEVICES named them
   bool succeeded() const { return exit_code == 0 && signal == 0; }
+  // Ended by a signal that was not its timeout's (--crash-limit).
+  bool crashed() const { return signal != 0 && !timed_out; }
 };
 
 void encode_records(const std::vector<TaskRecord>& records, Encoder& out);

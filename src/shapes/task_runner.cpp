@@ -115,9 +115,7 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
   CommandSpec spec;
   if (grant && resources_->pool_options().place) {
     // Its cores as its affinity, as many OpenMP threads, and only its GPUs.
-    std::string devices;
-    for (const std::uint32_t g : grant->gpus)
-      devices += (devices.empty() ? "" : ",") + pool_->pool().gpus[g];
+    const std::string devices = pool_->device_list(*grant);
     std::erase_if(env, [](const std::string& e) {
       return e.starts_with("OMP_NUM_THREADS=") || e.starts_with("CUDA_VISIBLE_DEVICES=") ||
              e.starts_with("ROCR_VISIBLE_DEVICES=");
@@ -193,7 +191,6 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       const CommandSpec spec = spec_for(shard, item, slot, attempt, grant ? &*grant : nullptr, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();
-      crashes += result.signal != 0 && !result.timed_out;
       // (A timeout's own SIGTERM is not the scheduler's.)
       if (!ok && !result.timed_out && ended_by_stop_signal(result)) wait_for_stop();
       if (!ok && stopping()) {
@@ -219,11 +216,10 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       record.mem_bytes = wants.mem_bytes;
       record.gpus = wants.gpus;
       if (grant) {
-        for (const std::uint32_t c : grant->cpus)
-          record.cores += (record.cores.empty() ? "" : ",") + std::to_string(c);
-        for (const std::uint32_t g : grant->gpus)
-          record.devices += (record.devices.empty() ? "" : ",") + pool_->pool().gpus[g];
+        record.cores = ResourcePool::cpu_list(*grant);
+        record.devices = pool_->device_list(*grant);
       }
+      crashes += record.crashed();
       out->records.push_back(std::move(record));
       if (ok && journal_) journal_->append(out->records.back());
     }
@@ -288,7 +284,7 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
     if (r.task == 0 || r.task > tasks_)
       throw RuntimeError("checkpoint: a task record is out of range");
     if (i == 0 || records[i - 1].task != r.task) crashes = 0;
-    if (r.signal != 0 && !r.timed_out && crashes < kSkipTask - 1) ++crashes;
+    if (r.crashed() && crashes < kSkipTask - 1) ++crashes;
     const bool last = i + 1 == records.size() || records[i + 1].task != r.task;
     if (!last) continue;
     const bool crashed_out = limit > 0 && crashes >= limit;
