@@ -128,8 +128,9 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
     spec.cores.erase(std::unique(spec.cores.begin(), spec.cores.end()), spec.cores.end());
   }
   for (const auto& [name, value] : wants.env) {
-    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name + "="); });
-    env.push_back(name + "=" + value);
+    const std::string prefix = name + "=";
+    std::erase_if(env, [&prefix](const std::string& e) { return e.starts_with(prefix); });
+    env.push_back(prefix + value);
   }
   spec.command = per_shard_ ? job_.shard_command(shard, slot) : job_.command(item, slot);
   spec.env = &env;
