@@ -95,8 +95,15 @@ void ExecJob::add_options(Options& options) {
   options.add("--workdir", options_.workdir,
               "Directory the commands run in (default: the current one)");
   options.add("--logdir", options_.logdir,
-              "Directory for each task's stdout and stderr, TASK.out and TASK.err (the last "
-              "attempt's); created if missing (default: output discarded)");
+              "Directory for the tasks' stdout and stderr, as --output-mode says; created if "
+              "missing (default: output discarded)");
+  options.add("--output-mode", options_.output_mode,
+              "files: TASK.out and TASK.err in --logdir for each task (the last attempt's; "
+              "earlier attempts' kept as TASK.ATTEMPT.out and .err); tagged: one pair per rank, "
+              "rank-R.out and rank-R.err in --logdir, each line prefixed with its task number "
+              "and a tab (appended to on resume); none: discarded. Default: files with "
+              "--logdir, else none. `shardrun inspect --output RESULT TASK` prints a task's "
+              "output in either mode");
   options.add("--joblog", options_.joblog,
               "Write every attempt in GNU parallel's --joblog format (tab-separated: Seq, Host, "
               "Starttime, JobRuntime, Send, Receive, Exitval, Signal, Command)");
@@ -136,6 +143,14 @@ void ExecJob::load() const {
   std::error_code ec;
   if (!options_.workdir.empty() && !fs::is_directory(options_.workdir, ec))
     throw UsageError("--workdir: " + options_.workdir + " is not a directory");
+  std::string& mode = options_.output_mode;
+  if (mode.empty()) mode = options_.logdir.empty() ? "none" : "files";
+  if (mode != "files" && mode != "tagged" && mode != "none")
+    throw UsageError("--output-mode: " + mode + " is not files, tagged or none");
+  if (mode != "none" && options_.logdir.empty())
+    throw UsageError("--output-mode " + mode + " needs --logdir DIR");
+  if (mode == "none" && !options_.logdir.empty())
+    throw UsageError("--output-mode none discards output: drop --logdir " + options_.logdir);
   if (!options_.logdir.empty()) {
     fs::create_directories(options_.logdir, ec);
     if (!fs::is_directory(options_.logdir, ec) || ::access(options_.logdir.c_str(), W_OK) != 0)

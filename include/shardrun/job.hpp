@@ -153,6 +153,10 @@ struct TaskOptions {
   std::string workdir;         // empty: the current directory
   std::string logdir;          // empty: output discarded; else TASK.out and TASK.err there
   std::string joblog;          // empty: none; else GNU parallel's joblog format
+  // Where task output goes: "files" (TASK.out, TASK.err in logdir), "tagged"
+  // (logdir/rank-R.out and .err, lines prefixed with the task number) or
+  // "none"; empty: files with a logdir, else none.
+  std::string output_mode;
 };
 
 // A task job turns each item into one shell command, run by /bin/sh -c in a

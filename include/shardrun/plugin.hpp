@@ -15,7 +15,7 @@
 
 // The version of the interface between shardrun and its plugins: raised
 // whenever a public header changes in a way that breaks a built plugin.
-#define SHARDRUN_API_VERSION 1
+#define SHARDRUN_API_VERSION 2
 
 #define SHARDRUN_PLUGIN(registry)                                                       \
   extern "C" __attribute__((visibility("default"))) int shardrun_plugin_api_version() { \

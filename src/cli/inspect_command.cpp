@@ -1,9 +1,13 @@
 // `shardrun inspect FILE`: what a checkpoint (or a result file) holds;
 // `--status` answers done / resumable / failed in the exit status for scripts.
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/run_lock.hpp"
@@ -31,7 +35,11 @@ std::string when(double unix_seconds) {
 class InspectCommand : public Command {
  public:
   InspectCommand(CLI::App* app, const Registry& registry) : Command(app), registry_(registry) {
-    app->add_option("file", path_, "Checkpoint file, or a task farm's result file")->required();
+    app->add_option("file", path_,
+                    "Checkpoint file, or a task farm's result file; with --output: the TASK");
+    app->add_option("--output", output_,
+                    "A task farm's result file: print the output of task TASK (its stdout to "
+                    "stdout, its stderr to stderr; from --output-mode files or tagged) and exit");
     app->add_flag("--joblog", joblog_,
                   "Print a task farm's attempts in GNU parallel's joblog format and exit");
     app->add_flag("--status", status_,
@@ -58,8 +66,66 @@ class InspectCommand : public Command {
     return kExitOk;
   }
 
+  // `--output RESULT TASK`: one task's output, wherever the farm's mode put it.
+  int print_task_output() const {
+    std::uint64_t task = 0;
+    const auto [end, ec] = std::from_chars(path_.data(), path_.data() + path_.size(), task);
+    if (path_.empty() || ec != std::errc() || end != path_.data() + path_.size() || task == 0)
+      throw UsageError("inspect --output " + output_ + ": give a task number (1, 2, ...), not '" +
+                       path_ + "'");
+    if (!h5::File::is_hdf5(output_))
+      throw UsageError("inspect --output " + output_ + ": not a result file (no such HDF5 file)");
+    const h5::File file = h5::File::open_read(output_);
+    if (!file.has_link("/tasks") || !file.has_attribute("/tasks", "output_mode"))
+      throw UsageError(output_ + " is not the result file of a task farm");
+    const std::uint64_t tasks = file.read_u64_attribute("/tasks", "tasks");
+    if (task > tasks)
+      throw UsageError(output_ + ": task " + path_ + " does not exist (" + std::to_string(tasks) +
+                       " tasks)");
+    const std::string mode = file.read_string_attribute("/tasks", "output_mode");
+    const std::string dir = file.read_string_attribute("/tasks", "logdir");
+    if (mode == "files") {
+      for (int stream = 1; stream <= 2; ++stream) {
+        std::ifstream in(dir + "/" + path_ + (stream == 1 ? ".out" : ".err"), std::ios::binary);
+        if (in) (stream == 1 ? std::cout : std::cerr) << in.rdbuf();
+      }
+    } else if (mode == "tagged") {
+      const std::string tag = path_ + '\t';
+      for (int stream = 1; stream <= 2; ++stream) {
+        std::vector<std::filesystem::path> files;  // every run's ranks, rank order
+        std::error_code error;
+        for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
+          const std::string name = e.path().filename().string();
+          const std::string rank = name.substr(0, name.size() - 4).substr(5);
+          if (name.starts_with("rank-") && name.ends_with(stream == 1 ? ".out" : ".err") &&
+              !rank.empty() && rank.find_first_not_of("0123456789") == std::string::npos)
+            files.push_back(e.path());
+        }
+        if (error) throw UsageError(output_ + ": its --logdir " + dir + ": " + error.message());
+        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+          return std::stoul(a.stem().string().substr(5)) < std::stoul(b.stem().string().substr(5));
+        });
+        std::ostream& to = stream == 1 ? std::cout : std::cerr;
+        std::string line;
+        for (const auto& f : files) {
+          std::ifstream in(f, std::ios::binary);
+          while (std::getline(in, line))
+            if (line.starts_with(tag))
+              to.write(line.data() + tag.size(),
+                       static_cast<std::streamsize>(line.size() - tag.size()))
+                  << '\n';
+        }
+      }
+    } else {
+      throw UsageError(output_ + ": the farm discarded its tasks' output (--output-mode none)");
+    }
+    return kExitOk;
+  }
+
   int run() override {
     h5::silence_error_printing();
+    if (!output_.empty()) return print_task_output();
+    if (path_.empty()) throw UsageError("inspect: give a checkpoint or result FILE");
     if (!status_ && h5::File::is_hdf5(path_)) {
       bool result_file = false;
       try {
@@ -153,6 +219,7 @@ class InspectCommand : public Command {
  private:
   const Registry& registry_;
   std::string path_;
+  std::string output_;
   bool status_ = false;
   bool joblog_ = false;
 };

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "base/clock.hpp"
@@ -55,8 +56,9 @@ struct SpawnSetup {
 };
 
 // Waits until the process behind pidfd has ended (not reaped), at most
-// timeout_s (negative: no limit). True when it has ended.
-bool wait_ended(int pidfd, double timeout_s) {
+// timeout_s (negative: no limit), meanwhile pumping its output when tagged.
+// True when it has ended.
+bool wait_ended(int pidfd, double timeout_s, LinePump* pump) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   for (;;) {
     int ms = -1;
@@ -66,10 +68,14 @@ bool wait_ended(int pidfd, double timeout_s) {
       if (left <= 0) return false;
       ms = static_cast<int>(std::ceil(left * 1000));
     }
-    pollfd p{pidfd, POLLIN, 0};
-    const int n = ::poll(&p, 1, ms);
-    if (n > 0) return true;
+    pollfd p[3] = {{pidfd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+    if (pump) p[1].fd = pump->fd(1), p[2].fd = pump->fd(2);  // -1: ignored by poll
+    const int n = ::poll(p, 3, ms);
     if (n < 0 && errno != EINTR) throw RuntimeError(std::string("poll: ") + std::strerror(errno));
+    if (n <= 0) continue;
+    for (int stream = 1; stream <= 2; ++stream)
+      if (p[stream].revents) pump->read(stream);
+    if (p[0].revents) return true;
   }
 }
 
@@ -136,12 +142,19 @@ CommandResult run_command(const CommandSpec& spec, LiveGroups& live) {
   posix_spawnattr_setsigmask(&setup.attr, &none);
   const int out_flags = O_WRONLY | O_CREAT | O_TRUNC;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(
-      &setup.actions, 1, spec.stdout_path.empty() ? "/dev/null" : spec.stdout_path.c_str(),
-      out_flags, 0644);
-  posix_spawn_file_actions_addopen(
-      &setup.actions, 2, spec.stderr_path.empty() ? "/dev/null" : spec.stderr_path.c_str(),
-      out_flags, 0644);
+  std::optional<LinePump> pump;
+  if (spec.tagged) {
+    pump.emplace(*spec.tagged, spec.tag);
+    posix_spawn_file_actions_adddup2(&setup.actions, pump->child_end(1), 1);
+    posix_spawn_file_actions_adddup2(&setup.actions, pump->child_end(2), 2);
+  } else {
+    posix_spawn_file_actions_addopen(
+        &setup.actions, 1, spec.stdout_path.empty() ? "/dev/null" : spec.stdout_path.c_str(),
+        out_flags, 0644);
+    posix_spawn_file_actions_addopen(
+        &setup.actions, 2, spec.stderr_path.empty() ? "/dev/null" : spec.stderr_path.c_str(),
+        out_flags, 0644);
+  }
   if (!spec.workdir.empty())
     posix_spawn_file_actions_addchdir_np(&setup.actions, spec.workdir.c_str());
   // No descriptor of ours (MPI sockets, HDF5 files, the checkpoint lock) leaks.
@@ -168,6 +181,7 @@ CommandResult run_command(const CommandSpec& spec, LiveGroups& live) {
   const int spawned = ::posix_spawn(&pid, "/bin/sh", &setup.actions, &setup.attr,
                                     const_cast<char* const*>(argv), envp.data());
   if (pin) sched_setaffinity(0, sizeof before, &before);
+  if (pump) pump->close_child_ends();  // its end of file comes when the task's side closes
   if (spawned != 0) {
     result.exit_code = 127;
     result.spawn_failed = true;
@@ -184,13 +198,15 @@ CommandResult run_command(const CommandSpec& spec, LiveGroups& live) {
     throw RuntimeError(std::string("pidfd_open: ") + std::strerror(err) +
                        " (the task farm needs Linux 5.3 or later)");
   }
-  if (!wait_ended(pidfd.get(), spec.timeout_s > 0 ? spec.timeout_s : -1)) {
+  LinePump* lines = pump ? &*pump : nullptr;
+  if (!wait_ended(pidfd.get(), spec.timeout_s > 0 ? spec.timeout_s : -1, lines)) {
     result.timed_out = true;
     ::kill(-pid, SIGTERM);
-    wait_ended(pidfd.get(), spec.kill_after_s);
+    wait_ended(pidfd.get(), spec.kill_after_s, lines);
   }
   if (result.timed_out) ::kill(-pid, SIGKILL);  // the rest of the tree; the zombie holds the id
-  wait_ended(pidfd.get(), -1);
+  wait_ended(pidfd.get(), -1, lines);
+  if (pump) pump->drain();
   live.remove(pid);
   siginfo_t info{};
   while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0 && errno == EINTR) {

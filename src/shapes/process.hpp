@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "shapes/tagged_output.hpp"
+
 namespace shardrun::shapes {
 
 struct CommandSpec {
@@ -20,6 +22,8 @@ struct CommandSpec {
   double timeout_s = 0;                 // 0: none
   double kill_after_s = 2;              // SIGTERM to SIGKILL on a timeout
   std::vector<int> cores;               // its CPU affinity; empty: inherit
+  TaggedOutput* tagged = nullptr;       // set: stdout and stderr there, lines tagged
+  std::string tag;                      // with this (the task number)
 };
 
 struct CommandResult {

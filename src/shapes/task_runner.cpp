@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "base/machine.hpp"
@@ -49,6 +50,11 @@ TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
   sigemptyset(&child.sa_mask);
   ::sigaction(SIGCHLD, &child, nullptr);
   if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
+  // (A task job of a plugin may leave the mode to the default.)
+  if (options_.output_mode.empty())
+    options_.output_mode = options_.logdir.empty() ? "none" : "files";
+  if (options_.output_mode == "tagged")
+    tagged_ = std::make_unique<TaggedOutput>(options_.logdir, rank_);
   if (resources_) {
     item_of_number_.assign(tasks_, 0);
     bool identity = true;
@@ -135,9 +141,17 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
   spec.command = per_shard_ ? job_.shard_command(shard, slot) : job_.command(item, slot);
   spec.env = &env;
   spec.workdir = wants.cwd.empty() ? options_.workdir : wants.cwd;
-  if (!options_.logdir.empty()) {
-    spec.stdout_path = options_.logdir + "/" + task + ".out";
-    spec.stderr_path = options_.logdir + "/" + task + ".err";
+  if (tagged_) {
+    spec.tagged = tagged_.get();
+    spec.tag = task;
+  } else if (options_.output_mode == "files") {
+    const std::string path = options_.logdir + "/" + task;
+    spec.stdout_path = path + ".out";
+    spec.stderr_path = path + ".err";
+    // TASK.out stays the last attempt's; an earlier one's is kept aside.
+    if (attempt > 1)
+      for (const char* ext : {".out", ".err"})
+        std::rename((path + ext).c_str(), (path + "." + std::to_string(attempt - 1) + ext).c_str());
   }
   spec.timeout_s = wants.timeout_s >= 0 ? wants.timeout_s : options_.timeout_s;
   spec.kill_after_s = options_.kill_after_s;
@@ -338,6 +352,12 @@ JobResult TaskRunner::finish(io::ResultFile& output) {
   output.file().write_attribute("/tasks", "succeeded", t.succeeded);
   output.file().write_attribute("/tasks", "failed", t.failed);
   output.file().write_attribute("/tasks", "not_run", t.pending);
+  // For `shardrun inspect --output`: where each task's output went.
+  output.file().write_attribute("/tasks", "output_mode", options_.output_mode);
+  std::error_code ec;
+  const std::filesystem::path logdir =
+      options_.logdir.empty() ? "" : std::filesystem::absolute(options_.logdir, ec);
+  output.file().write_attribute("/tasks", "logdir", logdir.string());
   if (!options_.joblog.empty()) write_joblog(records_);
 
   JobResult result;
@@ -353,7 +373,8 @@ JobResult TaskRunner::finish(io::ResultFile& output) {
   if (t.failures.size() > 10) which += ", ...";
   std::string where = output.path() + ":/tasks";
   if (!options_.joblog.empty()) where += ", " + options_.joblog;
-  if (!options_.logdir.empty()) where += ", " + options_.logdir + "/TASK.err";
+  if (options_.output_mode == "files") where += ", " + options_.logdir + "/TASK.err";
+  if (tagged_) where += ", " + TaggedOutput::path(options_.logdir, 0, 2) + " (one a rank)";
   std::fprintf(stderr,
                "shardrun: %llu of %llu tasks failed%s%s%s; see %s (with --checkpoint, "
                "--retry-failed runs them again)\n",

@@ -12,6 +12,7 @@
 #include "shapes/process.hpp"
 #include "shapes/resource_pool.hpp"
 #include "shapes/shape_runner.hpp"
+#include "shapes/tagged_output.hpp"
 #include "shapes/task_journal.hpp"
 #include "shapes/task_record.hpp"
 
@@ -92,6 +93,7 @@ class TaskRunner : public ShapeRunner {
   std::set<int> busy_slots_;  // slots of the shards running now
   std::atomic<bool> halted_{false};
   std::unique_ptr<TaskJournal> journal_;  // this rank's, when checkpointed
+  std::unique_ptr<TaggedOutput> tagged_;  // with --output-mode tagged
 };
 
 }  // namespace shardrun::shapes

@@ -208,7 +208,7 @@ class BadPlugins(Base):
         self.refused(self.path("missing.so"), "no such file")
         self.refused(text, "cannot be loaded as a shared object")
         self.refused(plugin("bad_no_register"), "not a shardrun plugin", "SHARDRUN_PLUGIN")
-        self.refused(plugin("bad_wrong_api"), "API version 999", "this shardrun has 1",
+        self.refused(plugin("bad_wrong_api"), "API version 999", "this shardrun has 2",
                      "rebuild")
         self.refused(plugin("bad_throws"), "registering its jobs failed", "no licence server")
         self.refused(plugin("bad_duplicate"), "job 'stats' is already defined (built in)")
