@@ -44,7 +44,7 @@ STUDIES = {
                   "wordcount vs MR-MPI"),
 }
 # Each study's own report, in the order of the summary.
-REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "wordcount", "sdk",
+REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "pool", "wordcount", "sdk",
            "inputs", "python"]
 
 

@@ -5,7 +5,7 @@
 #   bench/run.sh                       # the full studies on this machine (about 25 minutes on 2 cores)
 #   bench/run.sh imbalance taskfarm    # only some studies
 #
-# Studies: scaling imbalance stats checkpoint taskfarm wordcount sdk inputs python (imbalance
+# Studies: scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python (imbalance
 # also measures the scheduling overhead and METG). Each writes one CSV row
 # per run and a markdown report under bench/results/ (bench/results/quick/
 # with --quick); bench/report.py then draws a PNG and SVG per study and writes
@@ -16,13 +16,13 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-all=(scaling imbalance stats checkpoint taskfarm wordcount sdk inputs python)
+all=(scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python)
 quick=() studies=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=(--quick) ;;
     -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    scaling | imbalance | stats | checkpoint | taskfarm | wordcount | sdk | inputs | python) studies+=("$arg") ;;
+    scaling | imbalance | stats | checkpoint | taskfarm | pool | wordcount | sdk | inputs | python) studies+=("$arg") ;;
     *) echo "bench/run.sh: unknown study or option '$arg' (studies: ${all[*]})" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +44,7 @@ for study in "${studies[@]}"; do
     stats) bench/stats_throughput.sh "${quick[@]}" ;;
     checkpoint) /usr/bin/python3 bench/checkpoint.py "${quick[@]}" ;;
     taskfarm) /usr/bin/python3 bench/taskfarm.py "${quick[@]}" ;;
+    pool) /usr/bin/python3 bench/pool.py "${quick[@]}" ;;
     wordcount) /usr/bin/python3 bench/wordcount.py "${quick[@]}" ;;
     sdk) /usr/bin/python3 bench/sdk.py "${quick[@]}" ;;
     inputs) /usr/bin/python3 bench/inputs.py "${quick[@]}" ;;
