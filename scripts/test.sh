@@ -17,9 +17,10 @@ if [ "${SHARDRUN_SKIP_SANITIZE:-0}" != 1 ]; then
   # Open MPI keeps memory until exit by design: leak reports would be its, not ours.
   # The Slurm tests (label slurm) exercise the batch templates and the
   # emulated hosts (label hosts) the transport between hosts, not new C++
-  # paths: they run once, in the Release stage.
+  # paths: they run once, in the Release stage, as do the Python and SDK
+  # suites (label once, tests/CMakeLists.txt says why).
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-sanitize --output-on-failure --label-exclude 'slurm|hosts'
+    ctest --test-dir build-sanitize --output-on-failure --label-exclude 'slurm|hosts|once'
 fi
 if [ "${SHARDRUN_SKIP_FUZZ:-0}" != 1 ]; then
   # A short run per target so that none rots and a regression shows;
