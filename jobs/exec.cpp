@@ -101,7 +101,8 @@ void ExecJob::add_options(Options& options) {
               "files: TASK.out and TASK.err in --logdir for each task (the last attempt's; "
               "earlier attempts' kept as TASK.ATTEMPT.out and .err); tagged: one pair per rank, "
               "rank-R.out and rank-R.err in --logdir, each line prefixed with its task number "
-              "and a tab (appended to on resume); none: discarded. Default: files with "
+              "(TASK.ATTEMPT for a retry) and a tab (appended to on resume); none: discarded. "
+              "Default: files with "
               "--logdir, else none. `shardrun inspect --output RESULT TASK` prints a task's "
               "output in either mode");
   options.add("--joblog", options_.joblog,

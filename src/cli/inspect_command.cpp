@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/run_lock.hpp"
@@ -46,7 +47,9 @@ class InspectCommand : public Command {
                   "Print done, resumable, running or failed and exit 0, 75, 75 or 1 (for batch "
                   "scripts: the launcher's exit status cannot say)");
     app->footer(
-        "Exit status without --status: 0, or 2 when the file is not a readable checkpoint.");
+        "One task's output: shardrun inspect --output farm.h5 TASK.\n"
+        "Exit status without --status: 0, or 2 when the file is not a readable checkpoint (or, "
+        "with --output, not a task farm's result, or no such task).");
   }
   bool needs_mpi() const override { return false; }
 
@@ -90,32 +93,39 @@ class InspectCommand : public Command {
         if (in) (stream == 1 ? std::cout : std::cerr) << in.rdbuf();
       }
     } else if (mode == "tagged") {
-      const std::string tag = path_ + '\t';
-      for (int stream = 1; stream <= 2; ++stream) {
-        std::vector<std::filesystem::path> files;  // every run's ranks, rank order
-        std::error_code error;
-        for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
-          const std::string name = e.path().filename().string();
-          const std::string rank = name.substr(0, name.size() - 4).substr(5);
-          if (name.starts_with("rank-") && name.ends_with(stream == 1 ? ".out" : ".err") &&
-              !rank.empty() && rank.find_first_not_of("0123456789") == std::string::npos)
-            files.push_back(e.path());
-        }
-        if (error) throw UsageError(output_ + ": its --logdir " + dir + ": " + error.message());
-        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-          return std::stoul(a.stem().string().substr(5)) < std::stoul(b.stem().string().substr(5));
-        });
-        std::ostream& to = stream == 1 ? std::cout : std::cerr;
-        std::string line;
-        for (const auto& f : files) {
-          std::ifstream in(f, std::ios::binary);
-          while (std::getline(in, line))
-            if (line.starts_with(tag))
-              to.write(line.data() + tag.size(),
-                       static_cast<std::streamsize>(line.size() - tag.size()))
-                  << '\n';
+      // "TASK\t" tags a first attempt's lines, "TASK.ATTEMPT\t" a retry's;
+      // each attempt ran on one rank, so its lines are in one file, in order.
+      std::vector<std::filesystem::path> files;
+      std::error_code error;
+      for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = e.path().filename().string();
+        if (name.size() > 9 && name.starts_with("rank-") &&
+            (name.ends_with(".out") || name.ends_with(".err")) &&
+            name.find_first_not_of("0123456789", 5) == name.size() - 4)
+          files.push_back(e.path());
+      }
+      if (error) throw UsageError(output_ + ": its --logdir " + dir + ": " + error.message());
+      std::map<std::uint32_t, std::string> attempts[2];  // stdout, stderr
+      std::string line;
+      for (const auto& f : files) {
+        std::map<std::uint32_t, std::string>& to = attempts[f.extension() == ".err"];
+        std::ifstream in(f, std::ios::binary);
+        while (std::getline(in, line)) {
+          if (!line.starts_with(path_)) continue;
+          std::uint32_t attempt = 1;
+          std::size_t at = path_.size();
+          if (at < line.size() && line[at] == '.') {
+            const auto [end, ec] =
+                std::from_chars(line.data() + at + 1, line.data() + line.size(), attempt);
+            if (ec != std::errc()) continue;
+            at = static_cast<std::size_t>(end - line.data());
+          }
+          if (at >= line.size() || line[at] != '\t') continue;
+          to[attempt].append(line, at + 1).push_back('\n');
         }
       }
+      for (const auto& [attempt, text] : attempts[0]) std::cout << text;
+      for (const auto& [attempt, text] : attempts[1]) std::cerr << text;
     } else {
       throw UsageError(output_ + ": the farm discarded its tasks' output (--output-mode none)");
     }

@@ -143,7 +143,7 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
   spec.workdir = wants.cwd.empty() ? options_.workdir : wants.cwd;
   if (tagged_) {
     spec.tagged = tagged_.get();
-    spec.tag = task;
+    spec.tag = attempt > 1 ? task + "." + std::to_string(attempt) : task;
   } else if (options_.output_mode == "files") {
     const std::string path = options_.logdir + "/" + task;
     spec.stdout_path = path + ".out";

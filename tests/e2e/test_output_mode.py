@@ -23,14 +23,15 @@ class OutputBase(FarmBase):
         return r.stdout.decode(), r.stderr.decode()
 
     def tagged_lines(self, name):
-        """{task: [lines]} from one tagged file, checking every line's tag."""
+        """{tag: [lines]} from one tagged file (TASK, or TASK.ATTEMPT for a
+        retry), checking that every line has one."""
         lines = {}
         with open(self.path(f"logs/{name}"), encoding="utf-8") as f:
             for line in f:
                 self.assertTrue(line.endswith("\n"))
                 tag, sep, text = line.partition("\t")
                 self.assertEqual(sep, "\t", f"an untagged line in {name}: {line!r}")
-                lines.setdefault(int(tag), []).append(text[:-1])
+                lines.setdefault(tag, []).append(text[:-1])
         return lines
 
 
@@ -52,7 +53,8 @@ class Tagged(OutputBase):
                 for rank in range(ranks):
                     out = self.tagged_lines(f"rank-{rank}.out")
                     err = self.tagged_lines(f"rank-{rank}.err")
-                    self.assertEqual(sorted(out), sorted(t for t, r in ran_on.items() if r == rank))
+                    self.assertEqual(sorted(int(t) for t in out),
+                                     sorted(t for t, r in ran_on.items() if r == rank))
                     for t, lines in out.items():
                         self.assertEqual(lines, [f"out {t}", f"two {t}", f"last {t}"])
                         self.assertEqual(err[t], [f"err {t}"])
@@ -71,7 +73,7 @@ class Tagged(OutputBase):
         seen = {}
         for rank in (0, 1):
             for t, lines in self.tagged_lines(f"rank-{rank}.out").items():
-                seen[t] = lines
+                seen[int(t)] = lines
         self.assertEqual(seen[1], [str(n) for n in range(1, 1_000_001)])
         for t in range(2, 6):
             self.assertEqual(seen[t], [f"t{t}-{n}" for n in range(1, 100_001)])
@@ -85,6 +87,15 @@ class Tagged(OutputBase):
                       "--output-mode", "tagged", "--timeout", "0.5"], expect=3)
         self.assertEqual(self.task_output("f.h5", 1), ("before\n", ""))
 
+    def test_retries_are_tagged_with_their_attempt_and_printed_in_order(self):
+        self.write("t.txt", ["echo a$SHARDRUN_ATTEMPT; echo e$SHARDRUN_ATTEMPT >&2; "
+                             "test $SHARDRUN_ATTEMPT = 3"])
+        self.farm(1, ["--tasks", "t.txt", "--output", "f.h5", "--logdir", "logs",
+                      "--output-mode", "tagged", "--retries", "2"])
+        self.assertEqual(self.tagged_lines("rank-0.out"), {"1": ["a1"], "1.2": ["a2"],
+                                                            "1.3": ["a3"]})
+        self.assertEqual(self.task_output("f.h5", 1), ("a1\na2\na3\n", "e1\ne2\ne3\n"))
+
     def test_a_resume_appends_and_inspect_prints_every_attempt(self):
         self.write("t.txt", ["echo one", "echo try $SHARDRUN_ATTEMPT; test -e ok", "echo three"])
         args = ["--tasks", "t.txt", "--output", "f.h5", "--logdir", "logs",
@@ -92,6 +103,13 @@ class Tagged(OutputBase):
         self.farm(2, args, expect=3)
         open(self.path("ok"), "w").close()
         self.farm(2, args + ["--retry-failed"])
+        tags = {}
+        for rank in (0, 1):
+            for tag, lines in self.tagged_lines(f"rank-{rank}.out").items():
+                tags.setdefault(tag, []).extend(lines)
+        self.assertEqual(tags["2"], ["try 1"])    # a first attempt: the task number
+        self.assertEqual(tags["2.2"], ["try 2"])  # a retry: TASK.ATTEMPT
+        # Every attempt in attempt order, whichever ranks ran them.
         self.assertEqual(self.task_output("f.h5", 2), ("try 1\ntry 2\n", ""))
         self.assertEqual(self.task_output("f.h5", 3), ("three\n", ""))
 
