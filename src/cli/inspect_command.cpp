@@ -115,10 +115,10 @@ class InspectCommand : public Command {
           std::uint32_t attempt = 1;
           std::size_t at = path_.size();
           if (at < line.size() && line[at] == '.') {
-            const auto [end, ec] =
+            const auto parsed =
                 std::from_chars(line.data() + at + 1, line.data() + line.size(), attempt);
-            if (ec != std::errc()) continue;
-            at = static_cast<std::size_t>(end - line.data());
+            if (parsed.ec != std::errc()) continue;
+            at = static_cast<std::size_t>(parsed.ptr - line.data());
           }
           if (at >= line.size() || line[at] != '\t') continue;
           to[attempt].append(line, at + 1).push_back('\n');
