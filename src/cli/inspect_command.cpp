@@ -79,17 +79,22 @@ class InspectCommand : public Command {
     if (!h5::File::is_hdf5(output_))
       throw UsageError("inspect --output " + output_ + ": not a result file (no such HDF5 file)");
     const h5::File file = h5::File::open_read(output_);
-    if (!file.has_link("/tasks") || !file.has_attribute("/tasks", "output_mode"))
+    if (!file.has_link("/tasks"))
       throw UsageError(output_ + " is not the result file of a task farm");
+    if (!file.has_attribute("/tasks", "output_mode"))
+      throw UsageError(output_ +
+                       " does not say where its tasks' output went (written by a "
+                       "shardrun before --output-mode)");
     const std::uint64_t tasks = file.read_u64_attribute("/tasks", "tasks");
     if (task > tasks)
       throw UsageError(output_ + ": task " + path_ + " does not exist (" + std::to_string(tasks) +
                        " tasks)");
     const std::string mode = file.read_string_attribute("/tasks", "output_mode");
     const std::string dir = file.read_string_attribute("/tasks", "logdir");
+    const std::string name = std::to_string(task);  // "007" is task 7
     if (mode == "files") {
       for (int stream = 1; stream <= 2; ++stream) {
-        std::ifstream in(dir + "/" + path_ + (stream == 1 ? ".out" : ".err"), std::ios::binary);
+        std::ifstream in(dir + "/" + name + (stream == 1 ? ".out" : ".err"), std::ios::binary);
         if (in) (stream == 1 ? std::cout : std::cerr) << in.rdbuf();
       }
     } else if (mode == "tagged") {
@@ -98,10 +103,10 @@ class InspectCommand : public Command {
       std::vector<std::filesystem::path> files;
       std::error_code error;
       for (const auto& e : std::filesystem::directory_iterator(dir, error)) {
-        const std::string name = e.path().filename().string();
-        if (name.size() > 9 && name.starts_with("rank-") &&
-            (name.ends_with(".out") || name.ends_with(".err")) &&
-            name.find_first_not_of("0123456789", 5) == name.size() - 4)
+        const std::string entry = e.path().filename().string();
+        if (entry.size() > 9 && entry.starts_with("rank-") &&
+            (entry.ends_with(".out") || entry.ends_with(".err")) &&
+            entry.find_first_not_of("0123456789", 5) == entry.size() - 4)
           files.push_back(e.path());
       }
       if (error) throw UsageError(output_ + ": its --logdir " + dir + ": " + error.message());
@@ -111,9 +116,9 @@ class InspectCommand : public Command {
         std::map<std::uint32_t, std::string>& to = attempts[f.extension() == ".err"];
         std::ifstream in(f, std::ios::binary);
         while (std::getline(in, line)) {
-          if (!line.starts_with(path_)) continue;
+          if (!line.starts_with(name)) continue;
           std::uint32_t attempt = 1;
-          std::size_t at = path_.size();
+          std::size_t at = name.size();
           if (at < line.size() && line[at] == '.') {
             const auto parsed =
                 std::from_chars(line.data() + at + 1, line.data() + line.size(), attempt);
