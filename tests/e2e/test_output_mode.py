@@ -61,6 +61,8 @@ class Tagged(OutputBase):
                 for t in (1, 17, 30):
                     self.assertEqual(self.task_output("f.h5", t),
                                      (f"out {t}\ntwo {t}\nlast {t}\n", f"err {t}\n"))
+                # "017" is task 17, not a prefix of the tags.
+                self.assertEqual(self.task_output("f.h5", "017"), self.task_output("f.h5", 17))
                 for name in os.listdir(logs):
                     os.remove(os.path.join(logs, name))
 
