@@ -3,6 +3,8 @@ machine's description, the common command line and the CSV layout."""
 import argparse
 import csv
 import os
+import shutil
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -23,6 +25,17 @@ def parse_args(doc):
     ap.add_argument("--quick", action="store_true", help="CI smoke size; results in bench/results/quick/")
     ap.add_argument("--reps", type=int, help="repetitions (default: the study's)")
     return ap.parse_args()
+
+
+def require(study, tools):
+    """Exits naming the first of `tools` missing from PATH."""
+    for tool in tools:
+        if not shutil.which(tool):
+            sys.exit(f"{study} bench: {tool} not found (apt-get install parallel)")
+
+
+def shardrun_binary():
+    return os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "shardrun")
 
 
 def results_dir(quick):

@@ -129,10 +129,8 @@ def gaps_us(records):
 
 def main():
     args = benchlib.parse_args(__doc__)
-    for tool in ("parallel", "mpirun"):
-        if not shutil.which(tool):
-            sys.exit(f"pool bench: {tool} not found (apt-get install parallel)")
-    shardrun = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "shardrun")
+    benchlib.require("pool", ("parallel", "mpirun"))
+    shardrun = benchlib.shardrun_binary()
     reps = args.reps or (1 if args.quick else 3)
     scale = 5 if args.quick else 1
     results = benchlib.results_dir(args.quick)

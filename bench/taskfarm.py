@@ -44,10 +44,8 @@ def pareto_durations(n, mean_s, alpha, seed):
 
 def main():
     args = benchlib.parse_args(__doc__)
-    for tool in ("parallel", "xargs", "mpirun"):
-        if not shutil.which(tool):
-            sys.exit(f"taskfarm bench: {tool} not found (apt-get install parallel)")
-    shardrun = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "shardrun")
+    benchlib.require("taskfarm", ("parallel", "xargs", "mpirun"))
+    shardrun = benchlib.shardrun_binary()
     reps = args.reps or (1 if args.quick else 5)
     scale = 10 if args.quick else 1
     results = benchlib.results_dir(args.quick)
