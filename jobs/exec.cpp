@@ -144,8 +144,7 @@ void ExecJob::load() const {
   std::error_code ec;
   if (!options_.workdir.empty() && !fs::is_directory(options_.workdir, ec))
     throw UsageError("--workdir: " + options_.workdir + " is not a directory");
-  std::string& mode = options_.output_mode;
-  if (mode.empty()) mode = options_.logdir.empty() ? "none" : "files";
+  const std::string mode = options_.mode();
   if (mode != "files" && mode != "tagged" && mode != "none")
     throw UsageError("--output-mode: " + mode + " is not files, tagged or none");
   if (mode != "none" && options_.logdir.empty())

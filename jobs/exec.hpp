@@ -36,8 +36,8 @@ class ExecJob : public TaskJob, public TaskResources {
   std::string over_;              // --over FILE.h5:/path
   std::uint64_t over_range_ = 0;  // --over-range N
   mutable bool loaded_over_ = false;
-  mutable TaskOptions options_;  // output_mode settled by load()
-  mutable PoolOptions pool_;     // .place decided by load()
+  TaskOptions options_;
+  mutable PoolOptions pool_;  // .place decided by load()
   std::uint32_t cpus_per_task_ = 1;
   std::string mem_per_task_;
   std::uint32_t gpus_per_task_ = 0;

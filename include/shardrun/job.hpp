@@ -155,8 +155,12 @@ struct TaskOptions {
   std::string joblog;          // empty: none; else GNU parallel's joblog format
   // Where task output goes: "files" (TASK.out, TASK.err in logdir), "tagged"
   // (logdir/rank-R.out and .err, lines prefixed with the task number) or
-  // "none"; empty: files with a logdir, else none.
+  // "none"; empty: see mode().
   std::string output_mode;
+  // output_mode, or its default: files with a logdir, else none.
+  std::string mode() const {
+    return !output_mode.empty() ? output_mode : logdir.empty() ? "none" : "files";
+  }
 };
 
 // A task job turns each item into one shell command, run by /bin/sh -c in a

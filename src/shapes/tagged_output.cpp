@@ -75,35 +75,33 @@ void LinePump::close_child_ends() {
   }
 }
 
-void LinePump::read(int stream) {
+bool LinePump::read(int stream) {
   int& fd = read_ends_[stream - 1];
-  if (fd < 0) return;
+  if (fd < 0) return false;
   char buffer[65536];
-  const ssize_t n = ::read(fd, buffer, sizeof buffer);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) < 0 && errno == EINTR) {
+  }
+  if (n < 0 && errno == EAGAIN) return false;
   if (n <= 0) {  // its end (or an error: nothing more to read either way)
     ::close(fd);
     fd = -1;
     emit(stream, true);
-    return;
+    return false;
   }
   pending_[stream - 1].append(buffer, static_cast<std::size_t>(n));
   emit(stream, false);
+  return true;
 }
 
 void LinePump::drain() {
   for (int stream = 1; stream <= 2; ++stream) {
     int& fd = read_ends_[stream - 1];
-    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    while (fd >= 0) {
-      errno = 0;
-      const std::size_t before = pending_[stream - 1].size();
-      read(stream);
-      if (fd >= 0 && pending_[stream - 1].size() == before && errno == EAGAIN) {
-        ::close(fd);
-        fd = -1;
-      }
+    if (fd < 0) continue;
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    while (read(stream)) {
     }
+    if (fd >= 0) ::close(fd), fd = -1;
     emit(stream, true);
   }
 }

@@ -41,8 +41,9 @@ class LinePump {
   void close_child_ends();
   // The read end of stream 1 or 2; -1 once it reached its end.
   int fd(int stream) const { return read_ends_[stream - 1]; }
-  // Reads what stream has now; closes it at its end.
-  void read(int stream);
+  // Reads what stream has now; closes it at its end. False when nothing
+  // came (its end, or nothing there now).
+  bool read(int stream);
   // After the command ended: what is left in the pipes (a program it left
   // running may still hold them: not waited for), a last partial line too.
   void drain();

@@ -50,9 +50,7 @@ TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
   sigemptyset(&child.sa_mask);
   ::sigaction(SIGCHLD, &child, nullptr);
   if (!options_.joblog.empty()) io::check_output_path(options_.joblog, "--joblog");
-  // (A task job of a plugin may leave the mode to the default.)
-  if (options_.output_mode.empty())
-    options_.output_mode = options_.logdir.empty() ? "none" : "files";
+  options_.output_mode = options_.mode();  // from here on, never empty
   if (options_.output_mode == "tagged")
     tagged_ = std::make_unique<TaggedOutput>(options_.logdir, rank_);
   if (resources_) {
