@@ -8,8 +8,14 @@ StageBarriers::StageBarriers(const Comm& comm, int count) : count_(count) {
 
 StageBarriers::~StageBarriers() {
   // Every rank runs the same `count_` barriers, in order, whatever stopped it.
+  // Nonblocking ones, as arrive() does: an MPI_Ibarrier never matches an
+  // MPI_Barrier (the MPI standard on nonblocking collectives), and ranks
+  // stopped at different stages would otherwise wait for each other for ever.
   if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
-  for (int b = arrived_; b < count_; ++b) MPI_Barrier(comm_);
+  for (int b = arrived_; b < count_; ++b) {
+    MPI_Ibarrier(comm_, &request_);
+    MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  }
   MPI_Comm_free(&comm_);
 }
 
