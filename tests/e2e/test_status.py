@@ -183,32 +183,47 @@ class Service(test_checkpoint.Base):
         def makespan(file):
             with h5py.File(file, "r") as f:
                 return float(f["run"].attrs["makespan_s"])
-        base = self.path("quiet.h5")
-        self.run_ok(2, ["run", "synthetic", "--items", "15000", "--mean-us", "200", "--threads", "1",
-                        "--output", base, "--quiet"])
-        proc, out, url, _ = self.start_job("flood", ranks=2, items=15000)
-        host, port = url.removeprefix("http://").rsplit(":", 1)
-        idle = []
-        for _ in range(200):
-            try:
-                idle.append(socket.create_connection((host, int(port)), timeout=5))
-            except OSError:
-                break
-        slow = socket.create_connection((host, int(port)), timeout=5)
-        request = b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n"
-        for byte in request[:6]:  # one byte a second
-            if proc.poll() is not None:
-                break
-            try:
-                slow.send(bytes([byte]))
-            except OSError:
-                break
-            time.sleep(1)
-        _, stderr = proc.communicate(timeout=120)
-        for s in idle + [slow]:
-            s.close()
-        self.assertEqual(proc.returncode, 0, stderr)
-        self.assertLess(makespan(out) / makespan(base), 1.25)
+
+        def flooded(name):
+            proc, out, url, _ = self.start_job(name, ranks=2, items=15000)
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            idle = []
+            for _ in range(200):
+                try:
+                    idle.append(socket.create_connection((host, int(port)), timeout=5))
+                except OSError:
+                    break
+            slow = socket.create_connection((host, int(port)), timeout=5)
+            request = b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n"
+            for byte in request[:6]:  # one byte a second
+                if proc.poll() is not None:
+                    break
+                try:
+                    slow.send(bytes([byte]))
+                except OSError:
+                    break
+                time.sleep(1)
+            _, stderr = proc.communicate(timeout=120)
+            for s in idle + [slow]:
+                s.close()
+            self.assertEqual(proc.returncode, 0, stderr)
+            self.assertGreaterEqual(len(idle), 200)
+            return makespan(out)
+
+        def quiet(name):  # the same run with its service on and no client
+            proc, out, _, _ = self.start_job(name, ranks=2, items=15000)
+            _, stderr = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 0, stderr)
+            return makespan(out)
+
+        # Alternating pairs, the best of each: one run on a 2-core machine
+        # shared with this test varies by a quarter (a stalled engine would
+        # take seconds longer, every time).
+        quiet_s, flood_s = [], []
+        for i in range(2):
+            quiet_s.append(quiet(f"quiet{i}"))
+            flood_s.append(flooded(f"flood{i}"))
+        self.assertLess(min(flood_s) / min(quiet_s), 1.25, (quiet_s, flood_s))
 
 
 class BadInput(test_cli.Base):
