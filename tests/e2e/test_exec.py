@@ -48,9 +48,12 @@ class FarmBase(unittest.TestCase):
         return r
 
     def start(self, ranks, args):
-        return subprocess.Popen(mpirun(ranks, ["run", "exec", "-q"] + args), cwd=self.dir,
+        proc = subprocess.Popen(mpirun(ranks, ["run", "exec", "-q"] + args), cwd=self.dir,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=ENV, start_new_session=True)
+        # A job a failed test leaves running must not linger into later tests.
+        self.addCleanup(lambda: proc.poll() is None and kill_job(proc))
+        return proc
 
     def records(self, file):
         """The /tasks records as a list of dicts, in file order."""

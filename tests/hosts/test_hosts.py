@@ -53,14 +53,17 @@ def uts_host(pid):
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def processes(name):
+def processes(name, argument=None):
+    """Pids named name; with argument, only those whose command line holds it
+    (a job's output path: another test's stray ranks must not count)."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    argv0 = f.read().split(b"\0")[0]
-                if os.path.basename(argv0) == name.encode():
+                    argv = f.read().split(b"\0")
+                if os.path.basename(argv[0]) == name.encode() and (
+                        argument is None or argument.encode() in argv):
                     pids.append(int(entry))
             except OSError:
                 pass
@@ -246,9 +249,9 @@ class Hosts(unittest.TestCase):
         proc = subprocess.Popen(on_hosts(2, 2, args), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env,
                                 start_new_session=True)
-        self.assertTrue(wait_until(lambda: len(processes("shardrun")) == 4 and
+        self.assertTrue(wait_until(lambda: len(processes("shardrun", out)) == 4 and
                                    os.path.exists(ckpt), 60))
-        os.kill(max(processes("shardrun")), signal.SIGUSR1)  # one rank only
+        os.kill(max(processes("shardrun", out)), signal.SIGUSR1)  # one rank only
         _, stderr = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 75, stderr)
         r = subprocess.run(on_hosts(2, 2, args), capture_output=True, text=True, env=env,
