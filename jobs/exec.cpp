@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 
 #include "command_template.hpp"
@@ -62,6 +63,13 @@ void ExecJob::add_options(Options& options) {
       .add("--crash-limit", pool_.crash_limit,
            "A task whose attempts were ended by a signal (not a timeout) this many times fails "
            "with no further retries, also across resumes (--retry-failed skips it); 0: no limit")
+      .show_default()
+      .non_negative();
+  options
+      .add("--quarantine-after", options_.quarantine_after,
+           "A rank whose last this-many tasks, all different ones, failed takes no more tasks "
+           "(a bad node: the other ranks run the rest; the run record and inspect name it); "
+           "0: never")
       .show_default()
       .non_negative();
   options.flag("--halt-on-error", options_.halt_on_error,
@@ -170,7 +178,10 @@ void ExecJob::load_json_list() const {
     if (x.stage != y.stage) return x.stage < y.stage;
     return x.priority > y.priority;
   });
-  for (const ListedTask& t : listed) list_text_ += t.text + '\n';
+  for (const ListedTask& t : listed) {
+    list_text_ += t.text + '\n';
+    text_ends_.push_back(list_text_.size());
+  }
   for (const std::size_t i : order) {
     entries_.push_back(std::move(listed[i].cmd));
     requests_.push_back(std::move(listed[i].request));
@@ -220,6 +231,22 @@ DomainSpec ExecJob::domain() const {
 
 std::string ExecJob::parameters() const {
   load();
+  return task_per_shard() ? parameters_of_first(0) : parameters_of_first(entries_.size());
+}
+
+bool ExecJob::appends_to(const std::string& saved) const {
+  load();
+  if (task_per_shard()) return false;
+  const std::size_t at = saved.find(" entries=");
+  if (at == std::string::npos) return false;
+  std::size_t tasks = 0;
+  const char* first = saved.data() + at + 9;
+  const auto [end, ec] = std::from_chars(first, saved.data() + saved.size(), tasks);
+  if (ec != std::errc() || end == first || tasks > entries_.size()) return false;
+  return parameters_of_first(tasks) == saved;
+}
+
+std::string ExecJob::parameters_of_first(std::size_t tasks) const {
   if (task_per_shard()) {
     std::string text =
         "command=" + template_ +
@@ -227,13 +254,15 @@ std::string ExecJob::parameters() const {
     if (!options_.workdir.empty()) text += " workdir=" + options_.workdir;
     return text;
   }
-  std::string all = list_text_;
-  if (all.empty())
-    for (const std::string& e : entries_) all += e + '\n';
+  std::string all;
+  if (!text_ends_.empty())
+    all = list_text_.substr(0, tasks ? text_ends_[tasks - 1] : 0);
+  else
+    for (std::size_t i = 0; i < tasks; ++i) all += entries_[i] + '\n';
   const std::string digest = digest_hex(all.data(), all.size());
   std::string text =
       tasks_file_.empty() ? "command=" + template_ + " args=" + args_file_ : "tasks=" + tasks_file_;
-  text += " entries=" + std::to_string(entries_.size()) + " digest=" + digest;
+  text += " entries=" + std::to_string(tasks) + " digest=" + digest;
   if (!options_.workdir.empty()) text += " workdir=" + options_.workdir;
   return text;
 }

@@ -16,6 +16,7 @@ class ExecJob : public TaskJob, public TaskResources {
  public:
   void add_options(Options& options) override;
   std::string parameters() const override;
+  bool appends_to(const std::string& saved) const override;
   DomainSpec domain() const override;
   std::string command(std::uint64_t item, int slot) const override;
   bool task_per_shard() const override;
@@ -49,6 +50,9 @@ class ExecJob : public TaskJob, public TaskResources {
   mutable std::vector<TaskRequest> requests_;
   mutable std::vector<std::uint64_t> numbers_;
   mutable std::string list_text_;  // a JSON-lines list's tasks as listed, for the digest
+  mutable std::vector<std::size_t> text_ends_;  // where each listed task's text ends in it
+  // parameters() of the list's first `tasks` tasks as listed.
+  std::string parameters_of_first(std::size_t tasks) const;
 };
 
 }  // namespace shardrun::jobs

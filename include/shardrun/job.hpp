@@ -150,9 +150,12 @@ struct TaskOptions {
   int retries = 0;             // further attempts after a failed one
   bool halt_on_error = false;  // stop the farm at the first task that failed after retries
   bool retry_failed = false;   // on resume, run tasks that failed in earlier runs again
-  std::string workdir;         // empty: the current directory
-  std::string logdir;          // empty: output discarded; else TASK.out and TASK.err there
-  std::string joblog;          // empty: none; else GNU parallel's joblog format
+  // A rank whose last this-many tasks, all different ones, failed takes no
+  // more (a bad node); 0: never. Not with one rank.
+  int quarantine_after = 3;
+  std::string workdir;  // empty: the current directory
+  std::string logdir;   // empty: output discarded; else TASK.out and TASK.err there
+  std::string joblog;   // empty: none; else GNU parallel's joblog format
   // Where task output goes: "files" (TASK.out, TASK.err in logdir), "tagged"
   // (logdir/rank-R.out and .err, lines prefixed with the task number) or
   // "none"; empty: see mode().
@@ -178,6 +181,13 @@ class TaskJob : public Job {
     return command(shard.begin, slot);
   }
   virtual const TaskOptions& task_options() const = 0;
+  // Whether this farm's task list is the one `saved` (an earlier run's
+  // parameters()) described with tasks appended and nothing else changed:
+  // a resume then runs the new tasks too.
+  virtual bool appends_to(const std::string& saved) const {
+    (void)saved;
+    return false;
+  }
 };
 
 }  // namespace shardrun

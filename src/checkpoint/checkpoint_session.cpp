@@ -12,15 +12,29 @@
 namespace shardrun::checkpoint {
 
 CheckpointSession::CheckpointSession(std::string path, bool restart, const Fingerprint& now,
-                                     RunEntry this_run)
+                                     RunEntry this_run,
+                                     const std::function<bool(const Fingerprint&)>& appended)
     : path_(std::move(path)), lock_(path_), last_save_(std::chrono::steady_clock::now()) {
   std::error_code ec;
   if (std::filesystem::exists(path_, ec) && !restart) {
     state_ = read_checkpoint(path_);
     const std::string difference = describe_difference(state_.fingerprint, now);
-    if (!difference.empty())
+    Fingerprint grown = state_.fingerprint;  // what it would be with the tasks appended
+    grown.parameters = now.parameters;
+    grown.shards = now.shards;
+    grown.items = now.items;
+    grown.tasks = now.tasks;
+    if (!difference.empty() && appended && state_.fingerprint.tasks < now.tasks &&
+        describe_difference(grown, now).empty() && appended(state_.fingerprint)) {
+      appended_to_ = state_.fingerprint.tasks;
+      state_.fingerprint = now;
+      state_.done.assign(now.shards, 0);
+      state_.shard_seconds.assign(now.shards, std::numeric_limits<double>::quiet_NaN());
+      state_.complete = false;
+    } else if (!difference.empty()) {
       throw UsageError("--checkpoint: " + path_ + " belongs to another job (" + difference +
                        "); use another checkpoint file, or --restart to discard it");
+    }
     resumed_ = true;
   } else {
     state_.fingerprint = now;

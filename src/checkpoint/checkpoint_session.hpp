@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,12 +35,19 @@ std::string journal_prefix(const std::string& path);
 
 class CheckpointSession {
  public:
-  CheckpointSession(std::string path, bool restart, const Fingerprint& now, RunEntry this_run);
+  // `appended`: whether a saved fingerprint that differs from `now` only in
+  // the job's parameters and counts is the same task farm with tasks
+  // appended; the session then takes it up with nothing marked done (the
+  // shape finds what is, from its saved state) and `now`'s fingerprint.
+  CheckpointSession(std::string path, bool restart, const Fingerprint& now, RunEntry this_run,
+                    const std::function<bool(const Fingerprint&)>& appended = {});
   ~CheckpointSession();
   CheckpointSession(const CheckpointSession&) = delete;
   CheckpointSession& operator=(const CheckpointSession&) = delete;
 
   bool resumed() const { return resumed_; }
+  // The tasks the checkpoint had when it was taken up with tasks appended; 0 otherwise.
+  std::uint64_t appended_to() const { return appended_to_; }
   const CheckpointState& state() const { return state_; }
   void set_output_working(const std::string& path) { state_.output_working = path; }
   // The shape's state as resumed, with what its journals added.
@@ -70,6 +78,7 @@ class CheckpointSession {
   RunLock lock_;
   CheckpointState state_;
   bool resumed_ = false;
+  std::uint64_t appended_to_ = 0;
   std::chrono::steady_clock::time_point last_save_;
   std::thread writer_;  // the background save, if any
   std::atomic<bool> writing_{false};

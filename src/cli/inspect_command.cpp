@@ -13,6 +13,7 @@
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/run_lock.hpp"
 #include "cli/commands.hpp"
+#include "h5/h5_dataset.hpp"
 #include "h5/h5_error.hpp"
 #include "shapes/task_record.hpp"
 #include "shardrun/registry.hpp"
@@ -66,6 +67,16 @@ class InspectCommand : public Command {
                 file.read_string_attribute("/run", "job").c_str(),
                 file.read_string_attribute("/run", "parameters").c_str());
     std::printf("%s", shapes::farm_report(records, count).c_str());
+    if (file.has_link("/run/rank_quarantined")) {
+      const auto flags =
+          h5::read_values<std::uint8_t>(h5::Dataset::open(file, "/run/rank_quarantined"));
+      std::string ranks;
+      for (std::size_t r = 0; r < flags.size(); ++r)
+        if (flags[r]) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+      if (!ranks.empty())
+        std::printf("quarantined ranks %s (their last tasks all failed: see /tasks)\n",
+                    ranks.c_str());
+    }
     return kExitOk;
   }
 

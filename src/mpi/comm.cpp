@@ -64,21 +64,48 @@ std::vector<std::uint64_t> Comm::gather(std::uint64_t value, int root) const {
   return out;
 }
 
-std::vector<std::string> Comm::gather(const std::string& text, int root) const {
-  const std::vector<std::uint64_t> lengths = gather(std::uint64_t{text.size()}, root);
-  std::vector<int> counts(lengths.size()), offsets(lengths.size());
+namespace {
+
+// Texts of the given lengths, one after another: where each lies in `all`.
+struct Layout {
+  std::vector<int> counts, offsets;
   std::string all;
-  for (std::size_t r = 0; r < lengths.size(); ++r) {
-    counts[r] = static_cast<int>(lengths[r]);
-    offsets[r] = static_cast<int>(all.size());
-    all.resize(all.size() + lengths[r]);
+  explicit Layout(const std::vector<std::uint64_t>& lengths)
+      : counts(lengths.size()), offsets(lengths.size()) {
+    for (std::size_t r = 0; r < lengths.size(); ++r) {
+      counts[r] = static_cast<int>(lengths[r]);
+      offsets[r] = static_cast<int>(all.size());
+      all.resize(all.size() + lengths[r]);
+    }
   }
-  check(MPI_Gatherv(text.data(), static_cast<int>(text.size()), MPI_CHAR, all.data(), counts.data(),
-                    offsets.data(), MPI_CHAR, root, comm_),
+  std::vector<std::string> texts() const {
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < counts.size(); ++r)
+      out.push_back(all.substr(offsets[r], counts[r]));
+    return out;
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> Comm::gather(const std::string& text, int root) const {
+  Layout layout(gather(std::uint64_t{text.size()}, root));
+  check(MPI_Gatherv(text.data(), static_cast<int>(text.size()), MPI_CHAR, layout.all.data(),
+                    layout.counts.data(), layout.offsets.data(), MPI_CHAR, root, comm_),
         "MPI_Gatherv");
-  std::vector<std::string> out;
-  for (std::size_t r = 0; r < lengths.size(); ++r) out.push_back(all.substr(offsets[r], counts[r]));
-  return out;
+  return layout.texts();
+}
+
+std::vector<std::string> Comm::all_gather(const std::string& text) const {
+  std::vector<std::uint64_t> lengths(static_cast<std::size_t>(size()));
+  const std::uint64_t mine = text.size();
+  check(MPI_Allgather(&mine, 1, MPI_UINT64_T, lengths.data(), 1, MPI_UINT64_T, comm_),
+        "MPI_Allgather");
+  Layout layout(lengths);
+  check(MPI_Allgatherv(text.data(), static_cast<int>(text.size()), MPI_CHAR, layout.all.data(),
+                       layout.counts.data(), layout.offsets.data(), MPI_CHAR, comm_),
+        "MPI_Allgatherv");
+  return layout.texts();
 }
 
 std::string Comm::broadcast(const std::string& text, int root) const {

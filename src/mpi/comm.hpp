@@ -41,6 +41,8 @@ class Comm {
   std::vector<double> gather(double value, int root = 0) const;
   std::vector<std::uint64_t> gather(std::uint64_t value, int root = 0) const;
   std::vector<std::string> gather(const std::string& text, int root = 0) const;
+  // Every rank gets every rank's text, in rank order.
+  std::vector<std::string> all_gather(const std::string& text) const;
   std::string broadcast(const std::string& text, int root = 0) const;
   Bytes broadcast(const Bytes& bytes, int root = 0) const;
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "balance/make_source.hpp"
-#include "balance/staged_source.hpp"
+#include "balance/static_source.hpp"
 #include "base/clock.hpp"
 #include "base/exit_status.hpp"
 #include "core/shard_contexts.hpp"
@@ -36,6 +36,18 @@ std::vector<std::uint64_t> stage_starts(const Job& job, const RunSetup& setup) {
     stage = s;
   }
   return starts;
+}
+
+// A pass's executor figures added to the run's.
+void add_pass(core::ExecutorStats& run, const core::ExecutorStats& pass) {
+  if (pass.shards && (run.shards == 0 || pass.first_start_s < run.first_start_s))
+    run.first_start_s = pass.first_start_s;
+  run.shards += pass.shards;
+  run.busy_s += pass.busy_s;
+  run.last_end_s = std::max(run.last_end_s, pass.last_end_s);
+  run.longest_shard_s = std::max(run.longest_shard_s, pass.longest_shard_s);
+  run.stopped = run.stopped || pass.stopped;
+  run.abandoned += pass.abandoned;
 }
 
 // Words on rank 0 every rank updates: progress, the end of execution, a stop.
@@ -103,6 +115,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
     }
   };
   std::unique_ptr<core::ShardSource> source;
+  core::SourceStats earlier;                              // of the passes before this one
   std::vector<std::pair<double, std::uint64_t>> history;  // for the status service
   auto publish_status = [&] {
     if (status->stop_requested()) StopSignals::request_stop();
@@ -140,7 +153,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   auto watch = [&] {  // every tick, on every rank
     if (source) {
       const core::SourceStats stats = source->stats();
-      ledger.set_steals(stats.steals, stats.stolen_shards);
+      ledger.set_steals(earlier.steals + stats.steals, earlier.stolen_shards + stats.stolen_shards);
     }
     if (++ticks_unsent >= ticks_per_send) {
       ticks_unsent = 0;
@@ -160,66 +173,107 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   if (status) publish_status();
 
   Execution out;
-  out.error = base::attempt([&] {
-    const std::vector<std::uint64_t> stages = stage_starts(job, setup);
-    if (stages.size() > 1)
-      source = std::make_unique<balance::StagedSource>(setup.balance, comm, stages,
-                                                       setup.todo.size(), setup.weights);
-    else
-      source = balance::make_shard_source(setup.balance, comm, setup.todo.size(), setup.weights);
-    core::ExecutorHooks hooks;
-    hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
-      if (with_status) shards_begun.fetch_add(1, std::memory_order_relaxed);
-      if (setup.reader) {
-        core::DatasetShardContext context(*setup.reader, shard);
-        return runner.process(context);
-      }
-      core::IndexShardContext context(shard);
+  core::ExecutorHooks hooks;
+  hooks.work = [&](const Shard& shard) -> std::unique_ptr<core::ShardOutput> {
+    if (with_status) shards_begun.fetch_add(1, std::memory_order_relaxed);
+    if (setup.reader) {
+      core::DatasetShardContext context(*setup.reader, shard);
       return runner.process(context);
-    };
-    hooks.on_done = [&](core::ShardOutcome&& outcome) {
-      runner.done(outcome, output);
-      if (outcome.output && outcome.output->interrupted) return;  // to do again on resume
-      ledger.record(outcome);
-      out.work += job.work(outcome.shard);
-      unsent_shards += 1;
-      unsent_items += outcome.shard.items();
-    };
-    hooks.tick = watch;
-    hooks.fixed_depth = runner.shards_in_flight_per_thread();
-    const bool checkpointing = !options.checkpoint.empty();
-    hooks.tick_interval =
-        std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
-    hooks.stop_requested = [&] {
-      return stop || StopSignals::stop_requested() || runner.halt_requested();
-    };
-    hooks.stop_timeout_s = options.stop_timeout_s;
-    if (mpi::Environment::transport().needs_target_progress) hooks.poll = [&] { comm.poke(); };
-    auto shard_at = [&](std::uint64_t position) { return setup.plan->shard(setup.todo[position]); };
-    out.stats = core::Executor(setup.threads).run(*source, shard_at, hooks);
-    out.source = source->stats();
-  });
-  if (auto error = base::attempt([&] {
-        send_counts();
-        send_stop_if_asked();
-      });
-      error && !out.error)
-    out.error = error;
-  counters->add(kRanksFinished, 1);
-  // Rank 0 keeps progress, deltas and checkpoints going until every rank is
-  // through its shards.
-  if (root) {
-    const auto ranks = static_cast<std::uint64_t>(comm.size());
-    while (now[kRanksFinished] < ranks) {
-      if (auto error = base::attempt(watch); error && !out.error) out.error = error;
-      now[kRanksFinished] = counters->read(kRanksFinished);
-      if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    core::IndexShardContext context(shard);
+    return runner.process(context);
+  };
+  hooks.on_done = [&](core::ShardOutcome&& outcome) {
+    runner.done(outcome, output);
+    if (outcome.output && outcome.output->interrupted) return;  // to do again
+    ledger.record(outcome);
+    out.work += job.work(outcome.shard);
+    unsent_shards += 1;
+    unsent_items += outcome.shard.items();
+  };
+  hooks.tick = watch;
+  hooks.fixed_depth = runner.shards_in_flight_per_thread();
+  const bool checkpointing = !options.checkpoint.empty();
+  hooks.tick_interval =
+      std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
+  hooks.stop_requested = [&] {
+    return stop || StopSignals::stop_requested() || runner.halt_requested();
+  };
+  hooks.stop_timeout_s = options.stop_timeout_s;
+  if (mpi::Environment::transport().needs_target_progress) hooks.poll = [&] { comm.poke(); };
+
+  // One pass: this rank's shards of `source` through the executor; rank 0
+  // keeps progress, deltas and checkpoints going until every rank is
+  // through its shards of the pass.
+  int passes = 0;
+  auto run_pass = [&](const std::function<Shard(std::uint64_t)>& shard_at) {
+    if (auto error = base::attempt([&] {
+          const core::ExecutorStats pass =
+              core::Executor(setup.threads).run(*source, shard_at, hooks);
+          add_pass(out.stats, pass);
+        });
+        error && !out.error)
+      out.error = error;
+    if (auto error = base::attempt([&] {
+          send_counts();
+          send_stop_if_asked();
+        });
+        error && !out.error)
+      out.error = error;
+    counters->add(kRanksFinished, 1);
+    ++passes;
+    if (root) {
+      const auto ranks = static_cast<std::uint64_t>(comm.size()) * passes;
+      while (now[kRanksFinished] < ranks) {
+        if (auto error = base::attempt(watch); error && !out.error) out.error = error;
+        now[kRanksFinished] = counters->read(kRanksFinished);
+        if (now[kRanksFinished] < ranks) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    const core::SourceStats stats = source->stats();
+    earlier.steals += stats.steals;
+    earlier.stolen_shards += stats.stolen_shards;
+    source.reset();  // collective
+  };
+  // Stage by stage (a farm's; one for other jobs): a pass over the stage's
+  // shards, balanced by the strategy, then as many passes as the shape has
+  // work to redo (a farm's retries, on other ranks), all before the next
+  // stage starts on any rank.
+  std::vector<std::uint64_t> starts = stage_starts(job, setup);
+  if (starts.empty()) starts.push_back(0);
+  starts.push_back(setup.todo.size());
+  bool over = false;
+  for (std::size_t stage = 0; stage + 1 < starts.size() && !over; ++stage) {
+    const std::uint64_t first = starts[stage], count = starts[stage + 1] - first;
+    if (auto error = base::attempt([&] {
+          source = balance::make_shard_source(setup.balance, comm, count, setup.weights);
+        })) {
+      if (!out.error) out.error = error;
+      source = std::make_unique<balance::StaticSource>(core::ShardRange{});
+    }
+    run_pass([&](std::uint64_t p) { return setup.plan->shard(setup.todo[first + p]); });
+    for (;;) {
+      const bool stopping =
+          out.error || stop || StopSignals::stop_requested() || runner.halt_requested();
+      shapes::ShapeRunner::Redo redo;
+      if (auto error = base::attempt([&] { redo = runner.redo(comm, stopping); })) {
+        if (!out.error) out.error = error;
+        redo.stop = true;
+      }
+      // A stop seen only here (between passes) stops the run all the same.
+      if (redo.stop) over = out.stats.stopped = true;
+      if (redo.stop || !redo.more) break;
+      const std::vector<std::uint64_t> ids = std::move(redo.shards);
+      source = std::make_unique<balance::StaticSource>(core::ShardRange{0, ids.size()});
+      run_pass([&](std::uint64_t p) { return setup.plan->shard(ids[p]); });
+    }
+  }
+  out.source = earlier;
+  if (root) {
     read_counters();  // every rank's last counts
     progress.finish(state());
     if (status) publish_status();
   }
-  source.reset();                  // collective
   runner.set_stop_check(nullptr);  // it reads this function's locals
   return out;
 }

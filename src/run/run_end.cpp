@@ -27,6 +27,8 @@ RunRecord gather_record(const std::string& name, const Job& job, const RunSetup&
   record.rank_busy_s = comm.gather(run.stats.busy_s);
   record.rank_steals = comm.gather(run.source.steals);
   record.rank_stolen_shards = comm.gather(run.source.stolen_shards);
+  for (const std::uint64_t q : comm.gather(std::uint64_t{setup.runner->quarantined()}))
+    record.rank_quarantined.push_back(static_cast<std::uint8_t>(q));
   const std::vector<double> rank_work = comm.gather(run.work);
   const double first_start =
       comm.min(run.stats.shards ? run.stats.first_start_s : std::numeric_limits<double>::max());

@@ -45,6 +45,7 @@ void write_run_record(h5::File& file, const RunRecord& r) {
   write("rank_stolen_shards", r.rank_stolen_shards);
   write("rank_idle_s", r.rank_idle_s);
   write("rank_speed", r.rank_speed);
+  write("rank_quarantined", r.rank_quarantined);
 }
 
 void write_timeline(h5::File& file, const core::Timeline& timeline, const FarmColumns& farm) {

@@ -37,8 +37,9 @@ struct RunRecord {
   std::vector<double> rank_busy_s;  // thread-seconds spent in shards
   std::vector<std::uint64_t> rank_steals;
   std::vector<std::uint64_t> rank_stolen_shards;
-  std::vector<double> rank_idle_s;  // makespan − busy_s / threads
-  std::vector<double> rank_speed;   // work per second while the rank's threads are busy
+  std::vector<double> rank_idle_s;             // makespan − busy_s / threads
+  std::vector<double> rank_speed;              // work per second while the rank's threads are busy
+  std::vector<std::uint8_t> rank_quarantined;  // 1: a farm's rank that stopped taking tasks
 };
 
 // Per-rank figures as measured; fills makespan-derived fields of the record:
@@ -50,7 +51,7 @@ void derive_efficiency(RunRecord& record, const std::vector<double>& rank_work,
 // Writes group /run: attributes job, parameters, input, ranks, threads, shards,
 // items, balance, wall_s, makespan_s, lower_bound_s, efficiency, version;
 // datasets rank_shards, rank_busy_s, rank_steals, rank_stolen_shards,
-// rank_idle_s, rank_speed.
+// rank_idle_s, rank_speed, rank_quarantined.
 void write_run_record(h5::File& file, const RunRecord& record);
 
 // Writes group /run/timeline: one row per shard of this run (or of the

@@ -98,10 +98,13 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
   run.run_id = setup.run_id;
   auto now = checkpoint::Fingerprint::of(name, options.job_revision, job.parameters(),
                                          setup.reader.get(), *setup.plan, options.plan);
-  if (const auto* farm = dynamic_cast<const TaskJob*>(&job))
-    now.tasks = farm->task_per_shard() ? setup.plan->count() : setup.plan->items();
-  setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(options.checkpoint,
-                                                                     options.restart, now, run);
+  const auto* farm = dynamic_cast<const TaskJob*>(&job);
+  if (farm) now.tasks = farm->task_per_shard() ? setup.plan->count() : setup.plan->items();
+  auto appended = [farm](const checkpoint::Fingerprint& saved) {
+    return farm && farm->appends_to(saved.parameters);
+  };
+  setup.checkpoint = std::make_unique<checkpoint::CheckpointSession>(
+      options.checkpoint, options.restart, now, run, appended);
   // What finished since the last save is in the shape's journals: take it
   // in (and remove them once a save holds it); journals without a checkpoint
   // to resume are stale (a --restart, a deleted checkpoint): remove them now.
@@ -118,7 +121,16 @@ ResumeState open_checkpoint(const std::string& name, Job& job, const RunOptions&
   ResumeState resume;
   resume.run_index = saved.runs.size() - 1;
   resume.done = saved.done;
+  if (const std::uint64_t before = setup.checkpoint->appended_to()) {
+    // The plan changed: what is done follows from the tasks' records alone.
+    std::printf("shardrun: %s: the task list grew from %llu to %llu tasks; the new ones run\n",
+                options.checkpoint.c_str(), static_cast<unsigned long long>(before),
+                static_cast<unsigned long long>(now.tasks));
+    resume.done.assign(resume.done.size(), 1);
+  }
   resume.shape_resume = setup.runner->plan_resume(saved.shape_state, *setup.plan, resume.done);
+  if (setup.checkpoint->appended_to() && resume.shape_resume.empty())
+    resume.done.assign(resume.done.size(), 0);  // no records: nothing is done
   resume.complete = saved.complete && resume.done == saved.done;
   // "Done" means the result is at --output: if it is not (moved, deleted,
   // another --output), write it again from the saved state, or refuse.

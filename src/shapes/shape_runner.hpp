@@ -72,6 +72,21 @@ class ShapeRunner : public core::ShardResults {
   virtual bool halt_requested() const { return false; }
   // Rank 0: a task farm's attempts that failed so far (the status service).
   virtual std::uint64_t failed_attempts() const { return 0; }
+  // Collective for a shape that redoes work (a farm), local otherwise: after
+  // every pass over a stage's shards, with every rank through its shards of
+  // the pass. `stopping`: this rank stops (a signal, an error, a halt).
+  struct Redo {
+    bool stop = false;                  // on any rank: no more passes anywhere
+    bool more = false;                  // on any rank: every rank runs one more pass
+    std::vector<std::uint64_t> shards;  // plan shard ids this rank runs in it
+  };
+  virtual Redo redo(const mpi::Comm& comm, bool stopping) {
+    (void)comm;
+    return {stopping, false, {}};
+  }
+  // Whether this rank stopped taking work because it looked broken (a farm's
+  // quarantine): the run record names it.
+  virtual bool quarantined() const { return false; }
   // Rank 0, with every shard in (or a halt) and the output file reopened.
   virtual JobResult finish(io::ResultFile& output) = 0;
   // Main thread, before the process exits with shards still running.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "base/machine.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 struct RecordsOutput : core::ShardOutput {
   std::vector<TaskRecord> records;
+  std::vector<TaskRunner::Deferred> deferred;
 };
 
 // SIGTERM, SIGINT, SIGHUP: what a scheduler sends every process of a job it
@@ -67,6 +69,7 @@ TaskRunner::TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank)
 }
 
 int TaskRunner::prepare(int threads, const mpi::Comm& comm) {
+  ranks_ = comm.size();
   if (!resources_) return threads;
   // Every rank joins the collectives, a rank whose pool is bad included.
   std::exception_ptr error;
@@ -156,6 +159,44 @@ CommandSpec TaskRunner::spec_for(const Shard& shard, std::uint64_t item, int slo
   return spec;
 }
 
+std::optional<TaskRunner::TaskState> TaskRunner::state_of(std::uint64_t item) const {
+  if (redo_pass_) {
+    const auto it = redo_.find(item);
+    if (it == redo_.end()) return std::nullopt;
+    return it->second.state;
+  }
+  const TaskRequest& wants = request(item);
+  const std::uint32_t budget =
+      1 + static_cast<std::uint32_t>(wants.retries >= 0 ? wants.retries : options_.retries);
+  if (previous_.empty()) return TaskState{0, 0, budget};
+  const auto before = static_cast<std::uint8_t>(previous_[item]);
+  if (before == kSkipTask) return std::nullopt;
+  // A task --retry-failed runs again gets a whole budget; one whose retries
+  // an earlier run did not reach, what is left of it.
+  const bool fresh = previous_[2 * tasks_ + item] != std::byte{0};
+  return TaskState{before, static_cast<std::uint8_t>(previous_[tasks_ + item]),
+                   fresh             ? budget
+                   : budget > before ? budget - before
+                                     : 0};
+}
+
+void TaskRunner::note_end(std::uint64_t task, bool ok) {
+  const int limit = options_.quarantine_after;
+  if (limit <= 0 || ranks_ < 2) return;
+  std::lock_guard lock(streak_mutex_);
+  if (ok) {
+    failing_.clear();
+    return;
+  }
+  failing_.insert(task);
+  if (static_cast<int>(failing_.size()) < limit || quarantine_off_ || quarantined_) return;
+  quarantined_ = true;
+  std::fprintf(stderr,
+               "shardrun: rank %d (%s): its last %d tasks, all different, failed: it takes no "
+               "more tasks (quarantined; the other ranks run the rest)\n",
+               rank_, host_.c_str(), limit);
+}
+
 std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
   auto out = std::make_unique<RecordsOutput>();
   const int slot = acquire_slot();
@@ -167,30 +208,39 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
   std::vector<std::string> env;
   const Shard& shard = context.shard();
   const auto [first, last] = tasks_of(shard);
-  for (std::uint64_t item = first; item < last && !out->interrupted; ++item) {
-    const std::uint8_t before = previous_.empty() ? 0 : static_cast<std::uint8_t>(previous_[item]);
-    int crashes = previous_.empty() ? 0 : static_cast<int>(previous_[tasks_ + item]);
-    const int crash_limit = resources_ ? resources_->pool_options().crash_limit : 0;
+  const int crash_limit = resources_ ? resources_->pool_options().crash_limit : 0;
+  bool stopped = false;
+  for (std::uint64_t item = first; item < last && !stopped; ++item) {
+    const std::optional<TaskState> known = state_of(item);
     // Skipped: done before, or the farm is halting (an item without a record
     // counts as not run, and a resume runs it).
-    if (before == kSkipTask || halted_) continue;
-    bool ok = false;
+    if (!known || halted_) continue;
+    TaskState state = *known;
+    // A quarantined rank hands its tasks back untried; the next pass runs
+    // them elsewhere.
+    if (quarantined_) {
+      out->deferred.push_back({shard.id, item, state, rank_});
+      continue;
+    }
+    bool ok = false, deferred = false;
     const TaskRequest& wants = request(item);
-    const int retries = wants.retries >= 0 ? wants.retries : options_.retries;
-    for (int i = 0; i <= retries && !ok && !(crash_limit > 0 && crashes >= crash_limit); ++i) {
+    auto may_try = [&] {
+      return state.left > 0 && !(crash_limit > 0 && static_cast<int>(state.crashes) >= crash_limit);
+    };
+    while (!ok && !deferred && may_try()) {
       // No task starts once the run stops; one that fails during the stop
       // was most likely ended by it (Slurm signals every process of the job):
       // neither is recorded, and the resume runs them.
       if (stopping()) {
-        out->interrupted = true;
+        stopped = true;
         break;
       }
-      const auto attempt = static_cast<std::uint32_t>(before + 1 + i);
+      const std::uint32_t attempt = state.before + 1;
       std::optional<Grant> grant;
       if (pool_) {
         grant = pool_->acquire(wants, item, [this] { return stopping(); });
         if (!grant) {
-          out->interrupted = true;
+          stopped = true;
           break;
         }
       }
@@ -207,7 +257,7 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
       // (A timeout's own SIGTERM is not the scheduler's.)
       if (!ok && !result.timed_out && ended_by_stop_signal(result)) wait_for_stop();
       if (!ok && stopping()) {
-        out->interrupted = true;
+        stopped = true;
         break;
       }
       if (result.spawn_failed)
@@ -232,12 +282,22 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
         record.cores = ResourcePool::cpu_list(*grant);
         record.devices = pool_->device_list(*grant);
       }
-      crashes += record.crashed();
+      state.before += 1;
+      state.left -= 1;
+      state.crashes += record.crashed();
       out->records.push_back(std::move(record));
       if (ok && journal_) journal_->append(out->records.back());
+      note_end(number(item), ok);
+      // With other ranks, a retry runs on one of them, in the next pass.
+      if (!ok && ranks_ > 1 && may_try()) {
+        out->deferred.push_back({shard.id, item, state, rank_});
+        deferred = true;
+      }
     }
-    if (!ok && !out->interrupted && options_.halt_on_error) halted_ = true;
+    if (!ok && !deferred && !stopped && options_.halt_on_error) halted_ = true;
   }
+  // Not done yet: a resume, or the next pass, runs what is left of it.
+  out->interrupted = stopped || !out->deferred.empty();
   return out;
 }
 
@@ -260,6 +320,60 @@ void TaskRunner::done(core::ShardOutcome& outcome, io::ResultFile&) {
     failed_attempts_ += !r.succeeded();
     records_.push_back(std::move(r));
   }
+  deferred_.insert(deferred_.end(), out.deferred.begin(), out.deferred.end());
+}
+
+ShapeRunner::Redo TaskRunner::redo(const mpi::Comm& comm, bool stopping) {
+  redo_pass_ = false;
+  redo_.clear();
+  Encoder mine;
+  mine.put(static_cast<std::uint8_t>(stopping));
+  mine.put(static_cast<std::uint8_t>(quarantined_.load()));
+  mine.put(static_cast<std::uint64_t>(deferred_.size()));
+  for (const Deferred& d : deferred_) mine.put(d);
+  deferred_.clear();
+  const Bytes sent = mine.take();
+  const std::vector<std::string> parts =
+      comm.all_gather(std::string(reinterpret_cast<const char*>(sent.data()), sent.size()));
+  Redo out;
+  std::vector<int> healthy;
+  std::map<std::uint64_t, std::vector<Deferred>> by_shard;  // ordered: the same plan everywhere
+  for (std::size_t r = 0; r < parts.size(); ++r) {
+    Decoder in(std::as_bytes(std::span(parts[r].data(), parts[r].size())));
+    out.stop = in.get<std::uint8_t>() != 0 || out.stop;
+    if (in.get<std::uint8_t>() == 0) healthy.push_back(static_cast<int>(r));
+    for (auto n = in.get<std::uint64_t>(); n > 0; --n) {
+      const auto d = in.get<Deferred>();
+      by_shard[d.shard].push_back(d);
+    }
+  }
+  if (out.stop || by_shard.empty()) return out;
+  if (healthy.empty()) {
+    // Every rank failed its last tasks: the tasks are at fault, not the nodes.
+    if (rank_ == 0)
+      std::fprintf(stderr,
+                   "shardrun: every rank was quarantined: the tasks fail, not the nodes; "
+                   "quarantine is off for the rest of the run\n");
+    quarantine_off_ = true;
+    quarantined_ = false;
+    for (int r = 0; r < comm.size(); ++r) healthy.push_back(r);
+  }
+  // Each shard to the healthy rank with the fewest so far, not the one it
+  // failed on when there is another.
+  std::vector<std::uint64_t> load(static_cast<std::size_t>(comm.size()), 0);
+  for (const auto& [shard, tasks] : by_shard) {
+    int to = -1;
+    for (const int r : healthy)
+      if (r != tasks.front().rank && (to < 0 || load[r] < load[to])) to = r;
+    if (to < 0) to = healthy.front();
+    load[to] += tasks.size();
+    if (to != rank_) continue;
+    out.shards.push_back(shard);
+    for (const Deferred& d : tasks) redo_.emplace(d.item, d);
+  }
+  redo_pass_ = true;
+  out.more = true;
+  return out;
 }
 
 Bytes TaskRunner::take_delta() {
@@ -288,8 +402,9 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
   if (records.empty()) return {};
   sort_records(records);
   // Per task: attempts before (or kSkipTask), then, from tasks_ on, its
-  // crashes so far (attempts ended by a signal, not a timeout's).
-  Bytes tasks(2 * tasks_, std::byte{0});
+  // crashes so far (attempts ended by a signal, not a timeout's), then, from
+  // 2 * tasks_ on, 1 when --retry-failed gives it a whole new budget.
+  Bytes tasks(3 * tasks_, std::byte{0});
   const int limit = resources_ ? resources_->pool_options().crash_limit : 0;
   std::uint8_t crashes = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -301,10 +416,16 @@ Bytes TaskRunner::plan_resume(std::span<const std::byte> saved, const core::Shar
     const bool last = i + 1 == records.size() || records[i + 1].task != r.task;
     if (!last) continue;
     const bool crashed_out = limit > 0 && crashes >= limit;
-    const bool again = !r.succeeded() && options_.retry_failed && !crashed_out;
     const std::uint64_t item = item_of(r.task);
+    const TaskRequest& wants = request(item);
+    const auto budget =
+        1 + static_cast<std::uint64_t>(wants.retries >= 0 ? wants.retries : options_.retries);
+    // Retries the run did not reach (they wait for the next pass) still run.
+    const bool cut_short = r.attempt < budget;
+    const bool again = !r.succeeded() && !crashed_out && (options_.retry_failed || cut_short);
     tasks[item] = std::byte(again ? std::min<std::uint32_t>(r.attempt, kSkipTask - 1) : kSkipTask);
     tasks[tasks_ + item] = std::byte(crashes);
+    tasks[2 * tasks_ + item] = std::byte(again && options_.retry_failed);
   }
   for (std::uint64_t id = 0; id < plan.count(); ++id) {
     const auto [first, last] = tasks_of(plan.shard(id));

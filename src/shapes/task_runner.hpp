@@ -1,12 +1,16 @@
 // The task farm's part of a run: each item of a shard is a shell command,
 // tried up to 1 + --retries times; every attempt becomes a record that
 // travels to rank 0 and ends in /tasks of the result file and the joblog.
+// With more than one rank, a failed task's retry waits for the end of the
+// stage's pass and then runs on another rank (redo()); a rank whose last
+// --quarantine-after tasks, all different, failed takes no more tasks.
 #pragma once
 
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "shapes/process.hpp"
@@ -20,6 +24,20 @@ namespace shardrun::shapes {
 
 class TaskRunner : public ShapeRunner {
  public:
+  // Where a task stands before an attempt: attempts made, crashes so far,
+  // attempts it may still make in this run.
+  struct TaskState {
+    std::uint32_t before = 0;
+    std::uint32_t crashes = 0;
+    std::uint32_t left = 1;
+  };
+  // A task whose next attempt waits for the next pass (see redo()).
+  struct Deferred {
+    std::uint64_t shard;
+    std::uint64_t item;
+    TaskState state;
+    std::int32_t rank;  // where it failed, or was handed back untried
+  };
   // Tasks: the plan's items, or its shards when the job runs one task per
   // shard. Throws UsageError when --joblog cannot be written.
   TaskRunner(TaskJob& job, const core::ShardPlan& plan, int rank);
@@ -38,6 +56,8 @@ class TaskRunner : public ShapeRunner {
   Bytes save() const override;
   bool halt_requested() const override { return halted_.load(); }
   std::uint64_t failed_attempts() const override { return failed_attempts_; }
+  Redo redo(const mpi::Comm& comm, bool stopping) override;
+  bool quarantined() const override { return quarantined_.load(); }
   JobResult finish(io::ResultFile& output) override;
   void abandon() override;
   // A task that succeeded never runs again; with --retry-failed, one that
@@ -66,6 +86,10 @@ class TaskRunner : public ShapeRunner {
   const TaskRequest& request(std::uint64_t item) const {
     return resources_ ? resources_->request(item) : one_cpu_;
   }
+  // nullopt: skip the task (done before, or not part of this redo pass).
+  std::optional<TaskState> state_of(std::uint64_t item) const;
+  // After a failed attempt: whether this rank now counts as broken.
+  void note_end(std::uint64_t task, bool ok);
   void write_joblog(const std::vector<TaskRecord>& sorted) const;
   void wait_for_stop() const;
   int acquire_slot();  // the lowest slot number not in use, from 1
@@ -81,13 +105,25 @@ class TaskRunner : public ShapeRunner {
   std::uint64_t tasks_;
   int rank_;
   std::string host_;
+  int ranks_ = 1;
   std::vector<std::string> base_env_;
   // Per task, from plan_resume(): 0 to run it, kSkipTask to skip it, k to run
-  // it after k earlier attempts; empty when nothing was resumed.
+  // it after k earlier attempts; then, from tasks_ on, its crashes; then,
+  // from 2 * tasks_ on, the attempts left. Empty when nothing was resumed.
   static constexpr std::uint8_t kSkipTask = 255;
   Bytes previous_;
-  std::vector<TaskRecord> records_;    // rank 0: all so far; others: since the last delta
-  std::uint64_t failed_attempts_ = 0;  // in records_ ever added (rank 0: all of them)
+  // Redo passes: the tasks each pass runs (set by redo() between passes,
+  // read by the workers during one), and those handed back in this one.
+  bool redo_pass_ = false;
+  std::unordered_map<std::uint64_t, Deferred> redo_;  // by item
+  std::vector<Deferred> deferred_;                    // main thread, from done()
+  // Quarantine: the distinct tasks that failed here since the last success.
+  std::mutex streak_mutex_;
+  std::set<std::uint64_t> failing_;
+  std::atomic<bool> quarantined_{false};
+  std::atomic<bool> quarantine_off_{false};  // every rank was quarantined: the tasks are at fault
+  std::vector<TaskRecord> records_;          // rank 0: all so far; others: since the last delta
+  std::uint64_t failed_attempts_ = 0;        // in records_ ever added (rank 0: all of them)
   LiveGroups live_;
   std::mutex slots_mutex_;    // guards busy_slots_
   std::set<int> busy_slots_;  // slots of the shards running now

@@ -446,10 +446,11 @@ class FarmResume(FarmBase):
         self.assertTrue(stopped[1])
         self.assertNotIn(121, stopped[1])  # the long tasks were ended, not recorded
         self.assertNotIn(122, stopped[1])
-        # A changed task list is refused; the same one resumes.
+        # A changed task list is refused (appended tasks alone are not:
+        # test_pool.Appended); the same one resumes.
         with open(tasks) as f:
             lines = f.read().splitlines()
-        self.write("t.txt", lines + ["true"])
+        self.write("t.txt", ["true # changed"] + lines[1:])
         r = subprocess.run(mpirun(3, ["run", "exec", "-q"] + args), capture_output=True,
                            text=True, env=ENV, timeout=120, cwd=self.dir)
         self.assertEqual(r.returncode, 2, r.stderr)

@@ -10,9 +10,12 @@ import json
 import os
 import random
 import signal
+import subprocess
 import unittest
 
-from test_checkpoint import wait_until
+import h5py
+
+from test_checkpoint import ENV, SHARDRUN, wait_until
 from test_exec import FarmBase
 
 RNG = random.Random(int(os.environ.get("SHARDRUN_TEST_SEED", "4242")))
@@ -266,6 +269,151 @@ class Crashes(PoolBase):
                 rows, _ = self.pooled(self.path("f.h5"))
                 self.assertEqual(len([r for r in rows if r["task"] == 1]), 2)
                 self.assertGreater(len([r for r in rows if r["task"] == 2]), 6)
+
+
+class BadNodes(PoolBase):
+    def test_a_retry_runs_on_another_rank(self):
+        # Every task fails its first attempt and succeeds its second.
+        self.write("t.txt", ['sleep 0.05; [ "$SHARDRUN_ATTEMPT" -ge 2 ]'] * 8)
+        for ranks in (1, 2, 3, 4):
+            with self.subTest(ranks=ranks):
+                self.farm(ranks, ["--tasks", "t.txt", "--output", "f.h5", "--retries", "2",
+                                  "--quarantine-after", "0"])
+                rows, attrs = self.pooled(self.path("f.h5"))
+                self.assertEqual(attrs["succeeded"], 8)
+                by_task = {}
+                for r in rows:
+                    by_task.setdefault(r["task"], {})[int(r["attempt"])] = r
+                for task, attempts in by_task.items():
+                    self.assertEqual(sorted(attempts), [1, 2], f"task {task}")
+                    self.assertNotEqual(int(attempts[1]["exit_code"]), 0)
+                    self.assertEqual(int(attempts[2]["exit_code"]), 0)
+                    if ranks > 1:
+                        self.assertNotEqual(attempts[1]["rank"], attempts[2]["rank"],
+                                            f"task {task} retried on the rank it failed on")
+
+    def test_a_rank_whose_tasks_all_fail_is_quarantined_and_the_others_finish(self):
+        # An injected fault: every task fails on rank 1, whatever it is.
+        self.write("t.txt", [f'sleep 0.05; [ "$SHARDRUN_RANK" != 1 ] && echo {i}'
+                             for i in range(40)])
+        for ranks in (2, 3, 4):
+            with self.subTest(ranks=ranks):
+                r = self.farm(ranks, ["--tasks", "t.txt", "--output", "f.h5", "--retries", "1",
+                                      "--quarantine-after", "3"])
+                self.assertIn("rank 1", r.stderr)
+                self.assertIn("quarantined", r.stderr)
+                rows, attrs = self.pooled(self.path("f.h5"))
+                self.assertEqual(attrs["succeeded"], 40)  # the others ran them all
+                on_1 = [r for r in rows if r["rank"] == 1]
+                # It stopped after 3 failures (and those its other thread had begun).
+                self.assertGreaterEqual(len(on_1), 3)
+                self.assertLessEqual(len(on_1), 4)
+                self.assertTrue(all(int(r["exit_code"]) != 0 for r in on_1))
+                with h5py.File(self.path("f.h5"), "r") as f:
+                    flags = list(f["run/rank_quarantined"][()])
+                self.assertEqual(flags, [1 if k == 1 else 0 for k in range(ranks)])
+                shown = subprocess.run([SHARDRUN, "inspect", "f.h5"], capture_output=True,
+                                       text=True, cwd=self.dir, env=ENV)
+                self.assertEqual(shown.returncode, 0, shown.stderr)
+                self.assertIn("quarantined ranks 1 ", shown.stdout)
+
+    def test_when_every_rank_fails_the_quarantine_lifts_and_every_task_runs(self):
+        self.write("t.txt", [f"exit {1 + i % 5}" for i in range(30)])
+        r = self.farm(3, ["--tasks", "t.txt", "--output", "f.h5"], expect=3)
+        rows, attrs = self.pooled(self.path("f.h5"))
+        self.assertEqual(attrs["failed"], 30)
+        self.assertEqual(sorted(r["task"] for r in rows), list(range(1, 31)))
+        self.assertIn("quarantine is off", r.stderr)
+
+    def test_retries_a_stop_cut_short_run_on_resume(self):
+        # Task 1 fails at once; its retry waits for the end of the pass,
+        # which the stop comes before. The resume runs the retry, not the
+        # first attempt again.
+        os.mkdir(self.path("runs"))
+        self.write("t.txt", ['echo $$ >> runs/1; [ "$SHARDRUN_ATTEMPT" -ge 2 ]']
+                   + [f"sleep 2; echo $$ >> runs/{i}" for i in range(2, 6)])
+        args = ["--tasks", "t.txt", "--output", "f.h5", "--checkpoint", "c.h5", "--retries", "3"]
+        proc = self.start(2, args)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.path("runs/1")), 60))
+        self.sigterm_ranks(proc)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        self.farm(2, args)
+        rows, attrs = self.pooled(self.path("f.h5"))
+        self.assertEqual(attrs["succeeded"], 5)
+        first = sorted((int(r["attempt"]), int(r["exit_code"])) for r in rows if r["task"] == 1)
+        self.assertEqual([a for a, _ in first], [1, 2])
+        self.assertEqual(first[-1][1], 0)
+
+
+class Appended(PoolBase):
+    """A resume with tasks appended to the list runs the new ones, and
+    nothing that had ended runs again."""
+
+    def runs(self, task):
+        path = self.path(f"runs/{task}")
+        if not os.path.exists(path):
+            return 0
+        with open(path) as f:
+            return len(f.read().split())
+
+    def test_a_finished_farm_resumed_with_appended_tasks_runs_only_those(self):
+        for ranks in (1, 2, 3, 4):
+            with self.subTest(ranks=ranks):
+                self.tearDown()
+                self.setUp()
+                os.mkdir(self.path("runs"))
+                old = [{"cmd": f"echo $$ >> runs/{i + 1}", "priority": i % 3, "stage": i // 4}
+                       for i in range(8)]
+                self.write_tasks(old)
+                args = ["--tasks", "t.jsonl", "--output", "f.h5", "--checkpoint", "c.h5"]
+                self.farm(ranks, args)
+                # New tasks of a higher priority and an earlier stage than some
+                # old ones: the plan's order changes, the old tasks' numbers do not.
+                new = [{"cmd": f"echo $$ >> runs/{i + 1}", "priority": 9, "stage": i % 2}
+                       for i in range(8, 13)]
+                self.write_tasks(old + new)
+                r = self.farm(ranks, args)
+                rows, attrs = self.pooled(self.path("f.h5"))
+                self.assertEqual((attrs["tasks"], attrs["succeeded"]), (13, 13))
+                self.assertEqual(sorted(r["task"] for r in rows), list(range(1, 14)))
+                for task in range(1, 14):
+                    self.assertEqual(self.runs(task), 1, f"task {task}")
+                    row = next(r for r in rows if r["task"] == task)
+                    self.assertIn(f"runs/{task}", row["command"])
+
+    def test_a_stopped_farm_resumed_with_appended_tasks_runs_the_rest_and_the_new(self):
+        os.mkdir(self.path("runs"))
+        self.write("t.txt", [f"sleep {0.1 if i < 3 else 2}; echo $$ >> runs/{i + 1}"
+                             for i in range(6)])
+        args = ["--tasks", "t.txt", "--output", "f.h5", "--checkpoint", "c.h5"]
+        proc = self.start(2, args)
+        self.assertTrue(wait_until(lambda: len(os.listdir(self.path("runs"))) >= 3, 60))
+        self.sigterm_ranks(proc)
+        _, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, stderr)
+        with open(self.path("t.txt")) as f:
+            lines = f.read().splitlines()
+        self.write("t.txt", lines + [f"echo $$ >> runs/{i}" for i in (7, 8)])
+        r = self.farm(3, args)
+        self.assertIn("grew from 6 to 8 tasks", r.stdout)
+        rows, attrs = self.pooled(self.path("f.h5"))
+        self.assertEqual(attrs["succeeded"], 8)
+        for task in range(1, 9):
+            self.assertEqual(self.runs(task), 1, f"task {task}")
+
+    def test_any_other_change_is_refused_naming_what_differs(self):
+        self.write("t.txt", ["true", "true", "true"])
+        args = ["--tasks", "t.txt", "--output", "f.h5", "--checkpoint", "c.h5"]
+        self.farm(1, args)
+        for changed in (["true", "false", "true", "true"],  # one changed, one appended
+                        ["true", "true"],                   # one removed
+                        ["echo", "true", "true", "true"]):  # one inserted before
+            with self.subTest(changed=changed):
+                self.write("t.txt", changed)
+                r = self.farm(1, args, expect=2)
+                self.assertIn("belongs to another job", r.stderr)
+                self.assertIn("parameters", r.stderr)
 
 
 class BadInput(PoolBase):
