@@ -132,7 +132,7 @@ class Environment(PoolBase):
                                  "sleep 0.2", "gpus": i % 3, "cpus": 1 + i % 2,
                           "env": {"EXTRA": f"x{i}"}})
         self.write_tasks(tasks)
-        for ranks in (1, 3):
+        for ranks in (1, 2, 3, 4):
             with self.subTest(ranks=ranks):
                 self.farm(ranks, ["--tasks", "t.jsonl", "--pool", "cpus=4,gpus=0:2:3",
                                   "--output", "f.h5", "--logdir", "logs"])
@@ -201,12 +201,17 @@ class Stages(PoolBase):
             for _ in range(count):
                 tasks.append({"cmd": f"sleep 0.{RNG.randint(5, 30):02d}", "stage": stage,
                               "priority": RNG.randint(0, 3), "cpus": RNG.choice([1, 2])})
+        # Flaky tasks: their retries (on another rank) belong to their stage.
+        for stage in (0, 1):
+            tasks.append({"cmd": 'sleep 0.1; [ "$SHARDRUN_ATTEMPT" -ge 2 ]', "stage": stage,
+                          "retries": 1})
         RNG.shuffle(tasks)
         self.write_tasks(tasks)
-        for balance in ("steal", "counter", "static"):
-            with self.subTest(balance=balance):
-                self.farm(3, ["--tasks", "t.jsonl", "--pool", "cpus=2", "--balance", balance,
-                              "--output", "f.h5"])
+        for ranks, balance in ((1, "steal"), (2, "steal"), (3, "steal"), (4, "steal"),
+                               (3, "counter"), (3, "static")):
+            with self.subTest(ranks=ranks, balance=balance):
+                self.farm(ranks, ["--tasks", "t.jsonl", "--pool", "cpus=2", "--balance", balance,
+                                  "--output", "f.h5"])
                 rows, attrs = self.pooled(self.path("f.h5"))
                 self.assertEqual(attrs["succeeded"], len(tasks))
                 stage_of = {i + 1: t["stage"] for i, t in enumerate(tasks)}
@@ -252,7 +257,7 @@ class Crashes(PoolBase):
                           {"cmd": "true"}])
         args = ["--tasks", "t.jsonl", "--output", "f.h5", "--checkpoint", "c.h5",
                 "--retries", "5", "--crash-limit", "2", "--kill-after", "0.2"]
-        for ranks in (1, 3):
+        for ranks in (1, 2, 3, 4):
             with self.subTest(ranks=ranks):
                 for f in ("f.h5", "c.h5"):
                     if os.path.exists(self.path(f)):
