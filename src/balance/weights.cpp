@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <queue>
 #include <sstream>
 
 #include "shardrun/errors.hpp"
@@ -54,6 +55,27 @@ core::ShardRange weighted_block(std::uint64_t shard_count, std::span<const doubl
     return std::min(shard_count, static_cast<std::uint64_t>(shard_count * before / total));
   };
   return {start(rank), start(rank + 1)};
+}
+
+std::vector<std::uint64_t> interleaved_order(std::uint64_t shard_count,
+                                             std::span<const double> weights, int ranks) {
+  std::vector<core::ShardRange> blocks;
+  for (int r = 0; r < ranks; ++r) blocks.push_back(weighted_block(shard_count, weights, r, ranks));
+  // (fraction of its block taken once the next entry is, rank): smallest first.
+  using Next = std::pair<double, int>;
+  std::priority_queue<Next, std::vector<Next>, std::greater<>> next;
+  std::vector<std::uint64_t> taken(blocks.size(), 0);
+  for (int r = 0; r < ranks; ++r)
+    if (!blocks[r].empty()) next.emplace(1.0 / static_cast<double>(blocks[r].size()), r);
+  std::vector<std::uint64_t> order(shard_count);
+  for (std::uint64_t entry = 0; entry < shard_count; ++entry) {
+    const int r = next.top().second;
+    next.pop();
+    order[blocks[r].begin + taken[r]] = entry;
+    if (++taken[r] < blocks[r].size())
+      next.emplace(static_cast<double>(taken[r] + 1) / static_cast<double>(blocks[r].size()), r);
+  }
+  return order;
 }
 
 }  // namespace shardrun::balance

@@ -20,4 +20,12 @@ std::vector<double> parse_weights(const std::string& text, int ranks);
 core::ShardRange weighted_block(std::uint64_t shard_count, std::span<const double> weights,
                                 int rank, int ranks);
 
+// A farm's deal of its ordered list over those blocks: order[p] is the
+// list index position p of the blocks runs. Each block gets every list entry
+// in turn that keeps it as far through its share as the others (a weighted
+// round robin), so every rank starts at the head of the list (a farm's
+// highest priorities) and works through it at the pace of the whole.
+std::vector<std::uint64_t> interleaved_order(std::uint64_t shard_count,
+                                             std::span<const double> weights, int ranks);
+
 }  // namespace shardrun::balance

@@ -33,6 +33,14 @@ struct Finished {
 // so an abandoned task can still push after the executor returned.
 class CompletionQueue {
  public:
+  // Wakes the main thread without a finished shard (the shape can take more).
+  void nudge() {
+    {
+      std::lock_guard lock(mutex_);
+      nudged_ = true;
+    }
+    ready_.notify_one();
+  }
   void push(Finished&& item) {
     bool wake = false;
     {
@@ -46,7 +54,8 @@ class CompletionQueue {
   std::deque<Finished> take(std::size_t wake_at, std::chrono::microseconds timeout) {
     std::unique_lock lock(mutex_);
     wake_at_ = std::max<std::size_t>(1, wake_at);
-    ready_.wait_for(lock, timeout, [&] { return items_.size() >= wake_at_; });
+    ready_.wait_for(lock, timeout, [&] { return items_.size() >= wake_at_ || nudged_; });
+    nudged_ = false;
     return std::exchange(items_, {});
   }
 
@@ -55,6 +64,7 @@ class CompletionQueue {
   std::condition_variable ready_;
   std::deque<Finished> items_;
   std::size_t wake_at_ = 1;
+  bool nudged_ = false;
 };
 
 void record(ExecutorStats& stats, const ShardOutcome& o) {
@@ -80,6 +90,7 @@ ExecutorStats Executor::run(ShardSource& source,
   // purpose when shards are abandoned: they still run in it.
   auto* arena = new tbb::task_arena(threads_, 0);
   auto done = std::make_shared<CompletionQueue>();
+  if (hooks.share_wake) hooks.share_wake([done] { done->nudge(); });
   // Set at a stop: shards still queued then are skipped (a task farm must not
   // start commands it is about to abandon).
   auto stopping = std::make_shared<std::atomic<bool>>(false);
@@ -123,8 +134,10 @@ ExecutorStats Executor::run(ShardSource& source,
                                            std::chrono::duration<double>(hooks.stop_timeout_s));
       }
       bool waiting_for_work = false;
-      while (!source_dry && !first_error && !stop_deadline && in_flight < capacity) {
-        std::optional<ShardRange> range = source.next(capacity - in_flight, in_flight == 0);
+      while (!source_dry && !first_error && !stop_deadline && in_flight < capacity &&
+             (!hooks.may_take || hooks.may_take(in_flight))) {
+        std::optional<ShardRange> range =
+            source.next(hooks.may_take ? 1 : capacity - in_flight, in_flight == 0);
         if (!range) source_dry = true;
         if (!range || range->empty()) {
           waiting_for_work = range.has_value() && in_flight == 0;

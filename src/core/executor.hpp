@@ -62,6 +62,15 @@ struct ExecutorHooks {
   // is next on a thread, so the rank's ready tasks are exactly those waiting
   // in its pool, and queued ones stay in reach of thieves.
   std::uint64_t fixed_depth = 0;
+  // Main thread, before it asks the source for more (none when empty):
+  // whether the shape can start another shard now, given the shards in
+  // flight. False makes the loop take one shard at a time, and only once
+  // this says yes (a farm: every task it took holds its resources, so none
+  // waits in the rank's pool where no thief can reach it).
+  std::function<bool(std::uint64_t in_flight)> may_take;
+  // Called once, before any shard, with a function any thread may call to
+  // make the loop ask may_take() again.
+  std::function<void(std::function<void()>)> share_wake;
 };
 
 // The loop reads like a build loop: fill the pool with ready shards, reap one

@@ -7,6 +7,7 @@
 
 #include "balance/make_source.hpp"
 #include "balance/static_source.hpp"
+#include "balance/weights.hpp"
 #include "base/clock.hpp"
 #include "base/exit_status.hpp"
 #include "core/shard_contexts.hpp"
@@ -193,6 +194,10 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   };
   hooks.tick = watch;
   hooks.fixed_depth = runner.shards_in_flight_per_thread();
+  if (runner.limits_taking()) {
+    hooks.may_take = [&runner](std::uint64_t in_flight) { return runner.may_take(in_flight); };
+    hooks.share_wake = [&runner](std::function<void()> wake) { runner.set_wake(std::move(wake)); };
+  }
   const bool checkpointing = !options.checkpoint.empty();
   hooks.tick_interval =
       std::min(progress.tick_interval(), std::chrono::milliseconds(checkpointing ? 100 : 200));
@@ -243,6 +248,7 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
   if (starts.empty()) starts.push_back(0);
   starts.push_back(setup.todo.size());
   bool over = false;
+  const bool farm = dynamic_cast<const TaskJob*>(&job) != nullptr;
   for (std::size_t stage = 0; stage + 1 < starts.size() && !over; ++stage) {
     const std::uint64_t first = starts[stage], count = starts[stage + 1] - first;
     if (auto error = base::attempt([&] {
@@ -251,7 +257,14 @@ Execution execute(const Job& job, RunSetup& setup, io::ResultFile& output, core:
       if (!out.error) out.error = error;
       source = std::make_unique<balance::StaticSource>(core::ShardRange{});
     }
-    run_pass([&](std::uint64_t p) { return setup.plan->shard(setup.todo[first + p]); });
+    // A farm's blocks deal its list round robin: each rank starts at its
+    // head (the highest priorities) and the long tasks spread over the run.
+    std::vector<std::uint64_t> order;
+    if (farm && setup.balance != "counter")
+      order = balance::interleaved_order(count, setup.weights, comm.size());
+    run_pass([&](std::uint64_t p) {
+      return setup.plan->shard(setup.todo[first + (order.empty() ? p : order[p])]);
+    });
     for (;;) {
       const bool stopping =
           out.error || stop || StopSignals::stop_requested() || runner.halt_requested();

@@ -41,6 +41,16 @@ class ShapeRunner : public core::ShardResults {
   virtual bool threads_want_cores() const { return true; }
   // Shards in flight per thread (core::ExecutorHooks::fixed_depth); 0: adaptive.
   virtual std::uint64_t shards_in_flight_per_thread() const { return 0; }
+  // Whether the shape holds shards it has taken until it can start them (a
+  // farm's tasks waiting for room in the rank's pool); then the executor asks
+  // may_take() before it takes another, and set_wake() gives the shape the
+  // function that makes it ask again (core::ExecutorHooks::may_take).
+  virtual bool limits_taking() const { return false; }
+  virtual bool may_take(std::uint64_t in_flight) const {
+    (void)in_flight;
+    return true;
+  }
+  virtual void set_wake(std::function<void()> wake) { (void)wake; }
   // Whether the working output file keeps what finished shards wrote
   // between runs (a map job's rows); otherwise a resume rebuilds it.
   virtual bool output_survives_runs() const { return false; }

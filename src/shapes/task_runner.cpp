@@ -243,14 +243,18 @@ std::unique_ptr<core::ShardOutput> TaskRunner::process(ShardContext& context) {
           stopped = true;
           break;
         }
+        running_.fetch_add(1);
+        if (wake_) wake_();
       }
       struct Give {
-        ResourcePool* pool;
+        TaskRunner* runner;
         const std::optional<Grant>& grant;
         ~Give() {
-          if (grant) pool->release(*grant);
+          if (!grant) return;
+          runner->pool_->release(*grant);
+          runner->running_.fetch_sub(1);
         }
-      } give{pool_.get(), grant};
+      } give{this, grant};
       const CommandSpec spec = spec_for(shard, item, slot, attempt, grant ? &*grant : nullptr, env);
       const CommandResult result = run_command(spec, live_);
       ok = result.succeeded();

@@ -49,6 +49,12 @@ class TaskRunner : public ShapeRunner {
   int prepare(int threads, const mpi::Comm& comm) override;
   bool threads_want_cores() const override { return false; }
   std::uint64_t shards_in_flight_per_thread() const override { return 1; }
+  // With a pool, a rank takes a task only once every task it took holds its
+  // resources: a task waiting for room stays in the source, where an idle
+  // rank can steal it.
+  bool limits_taking() const override { return pool_ != nullptr; }
+  bool may_take(std::uint64_t in_flight) const override { return in_flight <= running_.load(); }
+  void set_wake(std::function<void()> wake) override { wake_ = std::move(wake); }
   std::unique_ptr<core::ShardOutput> process(ShardContext& context) override;
   void done(core::ShardOutcome& outcome, io::ResultFile& output) override;
   Bytes take_delta() override;
@@ -125,8 +131,10 @@ class TaskRunner : public ShapeRunner {
   std::vector<TaskRecord> records_;          // rank 0: all so far; others: since the last delta
   std::uint64_t failed_attempts_ = 0;        // in records_ ever added (rank 0: all of them)
   LiveGroups live_;
-  std::mutex slots_mutex_;    // guards busy_slots_
-  std::set<int> busy_slots_;  // slots of the shards running now
+  std::atomic<std::uint64_t> running_{0};  // attempts holding their resources
+  std::function<void()> wake_;             // the executor's: may_take() may say yes now
+  std::mutex slots_mutex_;                 // guards busy_slots_
+  std::set<int> busy_slots_;               // slots of the shards running now
   std::atomic<bool> halted_{false};
   std::unique_ptr<TaskJournal> journal_;  // this rank's, when checkpointed
   std::unique_ptr<TaggedOutput> tagged_;  // with --output-mode tagged

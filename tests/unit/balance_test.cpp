@@ -2,6 +2,7 @@
 // that need no MPI. The strategies themselves run in tests/mpi/.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "balance/static_source.hpp"
@@ -39,6 +40,37 @@ TEST(WeightedBlock, BlocksFollowTheWeights) {
   EXPECT_EQ(weighted_block(100, w, 1, 2).size(), 75u);
   EXPECT_EQ(weighted_block(100, {}, 1, 2).size(), 50u);
   EXPECT_EQ(weighted_block(2, {}, 0, 4).size(), 0u);  // fewer shards than ranks: some get none
+}
+
+TEST(InterleavedOrder, EqualBlocksDealTheListRoundRobin) {
+  // Two ranks of 3: block 0 (positions 0-2) gets entries 0, 2, 4; block 1 gets 1, 3, 5.
+  EXPECT_EQ(interleaved_order(6, {}, 2), (std::vector<std::uint64_t>{0, 2, 4, 1, 3, 5}));
+  EXPECT_EQ(interleaved_order(4, {}, 1), (std::vector<std::uint64_t>{0, 1, 2, 3}));
+}
+
+TEST(InterleavedOrder, EveryEntryOnceEachBlockInListOrderAtItsPace) {
+  for (int ranks : {1, 2, 3, 5})
+    for (std::uint64_t shards : {0, 1, 2, 7, 100, 1001})
+      for (const std::vector<double>& w :
+           {std::vector<double>{}, std::vector<double>(ranks, 1.0)}) {
+        std::vector<double> weights = w;
+        if (!weights.empty()) weights.back() = 4;  // a rank four times as fast
+        const std::vector<std::uint64_t> order = interleaved_order(shards, weights, ranks);
+        std::vector<std::uint64_t> sorted = order;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::uint64_t i = 0; i < shards; ++i) ASSERT_EQ(sorted[i], i);
+        for (int r = 0; r < ranks; ++r) {
+          const core::ShardRange b = weighted_block(shards, weights, r, ranks);
+          for (std::uint64_t p = b.begin; p + 1 < b.end; ++p) EXPECT_LT(order[p], order[p + 1]);
+          // Its k-th entry lies near k / (its share) of the list.
+          for (std::uint64_t p = b.begin; p < b.end; ++p) {
+            const double at = static_cast<double>(p - b.begin + 1) / static_cast<double>(b.size());
+            EXPECT_NEAR(static_cast<double>(order[p] + 1) / static_cast<double>(shards), at,
+                        static_cast<double>(ranks) / static_cast<double>(shards) + 1e-9)
+                << "ranks " << ranks << " shards " << shards << " position " << p;
+          }
+        }
+      }
 }
 
 TEST(ParseWeights, ListsAndFiles) {
