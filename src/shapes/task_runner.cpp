@@ -186,6 +186,7 @@ void TaskRunner::note_end(std::uint64_t task, bool ok) {
   std::lock_guard lock(streak_mutex_);
   if (ok) {
     failing_.clear();
+    succeeded_ = true;
     return;
   }
   failing_.insert(task);
@@ -333,6 +334,7 @@ ShapeRunner::Redo TaskRunner::redo(const mpi::Comm& comm, bool stopping) {
   Encoder mine;
   mine.put(static_cast<std::uint8_t>(stopping));
   mine.put(static_cast<std::uint8_t>(quarantined_.load()));
+  mine.put(static_cast<std::uint8_t>(succeeded_.load()));
   mine.put(static_cast<std::uint64_t>(deferred_.size()));
   for (const Deferred& d : deferred_) mine.put(d);
   deferred_.clear();
@@ -341,25 +343,32 @@ ShapeRunner::Redo TaskRunner::redo(const mpi::Comm& comm, bool stopping) {
       comm.all_gather(std::string(reinterpret_cast<const char*>(sent.data()), sent.size()));
   Redo out;
   std::vector<int> healthy;
+  bool quarantines = false, others_succeed = false;
   std::map<std::uint64_t, std::vector<Deferred>> by_shard;  // ordered: the same plan everywhere
   for (std::size_t r = 0; r < parts.size(); ++r) {
     Decoder in(std::as_bytes(std::span(parts[r].data(), parts[r].size())));
     out.stop = in.get<std::uint8_t>() != 0 || out.stop;
-    if (in.get<std::uint8_t>() == 0) healthy.push_back(static_cast<int>(r));
+    const bool quarantined = in.get<std::uint8_t>() != 0;
+    const bool succeeded = in.get<std::uint8_t>() != 0;
+    quarantines = quarantines || quarantined;
+    if (!quarantined) healthy.push_back(static_cast<int>(r));
+    others_succeed = others_succeed || (succeeded && !quarantined);
     for (auto n = in.get<std::uint64_t>(); n > 0; --n) {
       const auto d = in.get<Deferred>();
       by_shard[d.shard].push_back(d);
     }
   }
   if (out.stop || by_shard.empty()) return out;
-  if (healthy.empty()) {
-    // Every rank failed its last tasks: the tasks are at fault, not the nodes.
+  if (quarantines && !others_succeed) {
+    // No rank that is not quarantined has run a task successfully (or none
+    // is left): the tasks are at fault (or flaky everywhere), not the nodes.
     if (rank_ == 0)
       std::fprintf(stderr,
-                   "shardrun: every rank was quarantined: the tasks fail, not the nodes; "
-                   "quarantine is off for the rest of the run\n");
+                   "shardrun: the ranks not quarantined fail their tasks too: the tasks fail, "
+                   "not the nodes; quarantine is off for the rest of the run\n");
     quarantine_off_ = true;
     quarantined_ = false;
+    healthy.clear();
     for (int r = 0; r < comm.size(); ++r) healthy.push_back(r);
   }
   // Each shard to the healthy rank with the fewest so far, not the one it

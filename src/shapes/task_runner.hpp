@@ -127,6 +127,7 @@ class TaskRunner : public ShapeRunner {
   std::mutex streak_mutex_;
   std::set<std::uint64_t> failing_;
   std::atomic<bool> quarantined_{false};
+  std::atomic<bool> succeeded_{false};       // a task of this rank's succeeded in this run
   std::atomic<bool> quarantine_off_{false};  // every rank was quarantined: the tasks are at fault
   std::vector<TaskRecord> records_;          // rank 0: all so far; others: since the last delta
   std::uint64_t failed_attempts_ = 0;        // in records_ ever added (rank 0: all of them)

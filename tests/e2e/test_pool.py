@@ -322,6 +322,24 @@ class BadNodes(PoolBase):
                 self.assertEqual(shown.returncode, 0, shown.stderr)
                 self.assertIn("quarantined ranks 1 ", shown.stdout)
 
+    def test_flaky_tasks_everywhere_quarantine_nobody_for_good_and_retry_elsewhere(self):
+        # Every task fails its first attempt, on any rank: with the default
+        # quarantine, ranks that fail 3 first attempts look broken, until the
+        # pass shows that the others fail too.
+        self.write("t.txt", [f'echo {i}; [ "$SHARDRUN_ATTEMPT" -ge 2 ]' for i in range(8)])
+        for ranks in (2, 3, 4):
+            with self.subTest(ranks=ranks):
+                self.farm(ranks, ["--tasks", "t.txt", "--output", "f.h5", "--retries", "1"])
+                rows, attrs = self.pooled(self.path("f.h5"))
+                self.assertEqual(attrs["succeeded"], 8)
+                first = {r["task"]: r["rank"] for r in rows if int(r["attempt"]) == 1}
+                second = {r["task"]: r["rank"] for r in rows if int(r["attempt"]) == 2}
+                self.assertEqual(sorted(second), list(range(1, 9)))
+                for task, rank in second.items():
+                    self.assertNotEqual(rank, first[task], f"task {task}")
+                with h5py.File(self.path("f.h5"), "r") as f:
+                    self.assertEqual(sum(f["run/rank_quarantined"][()]), 0)
+
     def test_when_every_rank_fails_the_quarantine_lifts_and_every_task_runs(self):
         self.write("t.txt", [f"exit {1 + i % 5}" for i in range(30)])
         r = self.farm(3, ["--tasks", "t.txt", "--output", "f.h5"], expect=3)
