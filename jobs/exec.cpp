@@ -186,11 +186,16 @@ void ExecJob::load_json_list() const {
     entries_.push_back(std::move(listed[i].cmd));
     requests_.push_back(std::move(listed[i].request));
     numbers_.push_back(i + 1);
+    lines_.push_back(listed[i].line);
   }
 }
 
 const TaskRequest& ExecJob::request(std::uint64_t item) const {
   return requests_.empty() ? defaults_ : requests_.at(item);
+}
+
+std::string ExecJob::task_where(std::uint64_t item) const {
+  return lines_.empty() ? std::string() : tasks_file_ + ":" + std::to_string(lines_.at(item));
 }
 
 std::uint64_t ExecJob::task_number(std::uint64_t item) const {

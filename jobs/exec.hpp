@@ -24,6 +24,7 @@ class ExecJob : public TaskJob, public TaskResources {
   const TaskOptions& task_options() const override { return options_; }
   const TaskRequest& request(std::uint64_t item) const override;
   std::uint64_t task_number(std::uint64_t item) const override;
+  std::string task_where(std::uint64_t item) const override;
   const PoolOptions& pool_options() const override { return pool_; }
 
  private:
@@ -49,7 +50,8 @@ class ExecJob : public TaskJob, public TaskResources {
   mutable std::vector<std::string> entries_;
   mutable std::vector<TaskRequest> requests_;
   mutable std::vector<std::uint64_t> numbers_;
-  mutable std::string list_text_;  // a JSON-lines list's tasks as listed, for the digest
+  mutable std::vector<std::size_t> lines_;  // of each task in the file
+  mutable std::string list_text_;           // a JSON-lines list's tasks as listed, for the digest
   mutable std::vector<std::size_t> text_ends_;  // where each listed task's text ends in it
   // parameters() of the list's first `tasks` tasks as listed.
   std::string parameters_of_first(std::size_t tasks) const;

@@ -49,6 +49,11 @@ class TaskResources {
   // What users call the task (SHARDRUN_TASK, /tasks, the joblog): its place
   // in the list, from 1.
   virtual std::uint64_t task_number(std::uint64_t item) const = 0;
+  // Where the task is listed, for messages ("tasks.jsonl:7"); empty when unknown.
+  virtual std::string task_where(std::uint64_t item) const {
+    (void)item;
+    return {};
+  }
   virtual const PoolOptions& pool_options() const = 0;
 };
 

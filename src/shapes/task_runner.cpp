@@ -93,7 +93,8 @@ int TaskRunner::prepare(int threads, const mpi::Comm& comm) {
     else if (r.gpus > gpus)
       what = std::to_string(r.gpus) + " GPUs";
     if (what.empty()) continue;
-    throw UsageError("task " + std::to_string(number(item)) +
+    const std::string where = resources_->task_where(item);
+    throw UsageError((where.empty() ? "" : where + ": ") + "task " + std::to_string(number(item)) +
                      (r.name.empty() ? "" : " (" + r.name + ")") + " asks for " + what +
                      ", more than any rank's pool has (the largest: cpus=" +
                      std::to_string(static_cast<std::uint64_t>(cpus)) +

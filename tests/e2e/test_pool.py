@@ -463,9 +463,12 @@ class BadInput(PoolBase):
                 self.assertIn(message, self.refused(text, ranks=2))
 
     def test_a_task_larger_than_every_pool_is_refused_before_any_runs(self):
-        stderr = self.refused('{"cmd": "touch ran"}\n{"cmd": "true", "cpus": 16, "name": "huge"}\n',
+        # (a blank line: the task's line is 3, its number 2)
+        stderr = self.refused('{"cmd": "touch ran"}\n\n'
+                              '{"cmd": "true", "cpus": 16, "name": "huge"}\n',
                               ["--pool", "cpus=8"], ranks=2)
-        self.assertIn("task 2 (huge) asks for 16 cpus, more than any rank's pool has", stderr)
+        self.assertIn("t.jsonl:3: task 2 (huge) asks for 16 cpus, more than any rank's pool has",
+                      stderr)
         self.assertFalse(os.path.exists(self.path("ran")))
         stderr = self.refused('{"cmd": "true", "gpus": 1}\n', ["--pool", "cpus=2"])
         self.assertIn("asks for 1 GPUs", stderr)
