@@ -45,7 +45,7 @@ STUDIES = {
 }
 # Each study's own report, in the order of the summary.
 REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "pool", "wordcount", "sdk",
-           "inputs", "python"]
+           "inputs", "python", "startup"]
 
 
 def read_rows(path, keep):

@@ -5,7 +5,7 @@
 #   bench/run.sh                       # the full studies on this machine (about 25 minutes on 2 cores)
 #   bench/run.sh imbalance taskfarm    # only some studies
 #
-# Studies: scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python (imbalance
+# Studies: scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python startup (imbalance
 # also measures the scheduling overhead and METG). Each writes one CSV row
 # per run and a markdown report under bench/results/ (bench/results/quick/
 # with --quick); bench/report.py then draws a PNG and SVG per study and writes
@@ -16,20 +16,20 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-all=(scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python)
+all=(scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python startup)
 quick=() studies=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=(--quick) ;;
     -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    scaling | imbalance | stats | checkpoint | taskfarm | pool | wordcount | sdk | inputs | python) studies+=("$arg") ;;
+    scaling | imbalance | stats | checkpoint | taskfarm | pool | wordcount | sdk | inputs | python | startup) studies+=("$arg") ;;
     *) echo "bench/run.sh: unknown study or option '$arg' (studies: ${all[*]})" >&2; exit 2 ;;
   esac
 done
 [ ${#studies[@]} -gt 0 ] || studies=("${all[@]}")
 BUILD=${BUILD_DIR:-build}
 for tool in "$BUILD/shardrun" "$BUILD/bench/read_ceiling" "$BUILD/bench/mem_ceiling" \
-  "$BUILD/bench/mrmpi_wordfreq"; do
+  "$BUILD/bench/mrmpi_wordfreq" "$BUILD/bench/mpi_empty"; do
   [ -x "$tool" ] || { echo "bench/run.sh: $tool missing: run scripts/install-deps.sh and scripts/build.sh" >&2; exit 1; }
 done
 . scripts/mpi-env.sh
@@ -49,6 +49,7 @@ for study in "${studies[@]}"; do
     sdk) /usr/bin/python3 bench/sdk.py "${quick[@]}" ;;
     inputs) /usr/bin/python3 bench/inputs.py "${quick[@]}" ;;
     python) /usr/bin/python3 bench/python.py "${quick[@]}" ;;
+    startup) /usr/bin/python3 bench/startup.py "${quick[@]}" ;;
   esac >"${TMPDIR:-/tmp}/shardrun-bench-$study.log" 2>&1 || {
     echo "bench/run.sh: $study failed; its output:" >&2
     cat "${TMPDIR:-/tmp}/shardrun-bench-$study.log" >&2

@@ -79,8 +79,13 @@ Environment::Environment(int& argc, char**& argv) {
   // Started without a launcher (a singleton), MPI_Init starts its own PMIx
   // server on this host, where MUNGE adds nothing; with MUNGE installed and
   // munged stopped, PMIx retries its socket for 2.3 s first (docs/platform.md).
-  if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMIX_RANK"))
+  // Nor does it need the orted a singleton starts by default (for
+  // MPI_Comm_spawn, which shardrun never calls): without it a run starts in
+  // a third of the time (bench/results/startup.md).
+  if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMIX_RANK")) {
     ::setenv("PMIX_MCA_psec", "native", 0);
+    ::setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+  }
   int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   // Errors come back as codes we turn into messages; no MPI handler aborts for us.
