@@ -56,7 +56,8 @@ void ExecJob::add_options(Options& options) {
   options
       .add("--retries", options_.retries,
            "Further attempts at a task whose command failed (exit status not 0, a signal, "
-           "a timeout)")
+           "a timeout); with more than one rank a retry runs on another rank, once the "
+           "stage's first pass is through")
       .show_default()
       .non_negative();
   options
