@@ -22,6 +22,7 @@ packages=(
   libmrmpi-dev                       # MR-MPI: the wordcount benchmark's baseline
   python3-dask python3-matplotlib    # dask.array peer of stats; the benchmark plots
   python3-mpi4py                     # the mpi4py + h5py + numpy script a user would write (bench)
+  python3-distributed                # dask on a local distributed cluster (the stats study)
   python3-netcdf4 python3-xarray     # netCDF-4 inputs in tests; the xarray peer of N-D stats
   slurm-wlm munge                    # a single-node Slurm for the sbatch template tests
   chromium                           # headless: the report's HTML page in tests, its PNG in docs
