@@ -19,13 +19,18 @@ CheckpointSession::CheckpointSession(std::string path, bool restart, const Finge
   if (std::filesystem::exists(path_, ec) && !restart) {
     state_ = read_checkpoint(path_);
     const std::string difference = describe_difference(state_.fingerprint, now);
-    Fingerprint grown = state_.fingerprint;  // what it would be with the tasks appended
-    grown.parameters = now.parameters;
-    grown.shards = now.shards;
-    grown.items = now.items;
-    grown.tasks = now.tasks;
-    if (!difference.empty() && appended && state_.fingerprint.tasks < now.tasks &&
-        describe_difference(grown, now).empty() && appended(state_.fingerprint)) {
+    // Tasks appended: nothing differs but the parameters and counts, and the
+    // job says its list begins with the saved one.
+    auto only_tasks_appended = [&] {
+      Fingerprint grown = state_.fingerprint;
+      grown.parameters = now.parameters;
+      grown.shards = now.shards;
+      grown.items = now.items;
+      grown.tasks = now.tasks;
+      return appended && state_.fingerprint.tasks < now.tasks &&
+             describe_difference(grown, now).empty() && appended(state_.fingerprint);
+    };
+    if (!difference.empty() && only_tasks_appended()) {
       appended_to_ = state_.fingerprint.tasks;
       state_.fingerprint = now;
       state_.done.assign(now.shards, 0);

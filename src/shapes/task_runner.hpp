@@ -94,7 +94,8 @@ class TaskRunner : public ShapeRunner {
   }
   // nullopt: skip the task (done before, or not part of this redo pass).
   std::optional<TaskState> state_of(std::uint64_t item) const;
-  // After a failed attempt: whether this rank now counts as broken.
+  // After every attempt: counts the rank's failing streak, and quarantines
+  // it at --quarantine-after distinct failed tasks.
   void note_end(std::uint64_t task, bool ok);
   void write_joblog(const std::vector<TaskRecord>& sorted) const;
   void wait_for_stop() const;
@@ -115,7 +116,8 @@ class TaskRunner : public ShapeRunner {
   std::vector<std::string> base_env_;
   // Per task, from plan_resume(): 0 to run it, kSkipTask to skip it, k to run
   // it after k earlier attempts; then, from tasks_ on, its crashes; then,
-  // from 2 * tasks_ on, the attempts left. Empty when nothing was resumed.
+  // from 2 * tasks_ on, 1 when --retry-failed gives it a whole new budget.
+  // Empty when nothing was resumed.
   static constexpr std::uint8_t kSkipTask = 255;
   Bytes previous_;
   // Redo passes: the tasks each pass runs (set by redo() between passes,
@@ -128,7 +130,7 @@ class TaskRunner : public ShapeRunner {
   std::set<std::uint64_t> failing_;
   std::atomic<bool> quarantined_{false};
   std::atomic<bool> succeeded_{false};       // a task of this rank's succeeded in this run
-  std::atomic<bool> quarantine_off_{false};  // every rank was quarantined: the tasks are at fault
+  std::atomic<bool> quarantine_off_{false};  // lifted by redo(): the tasks are at fault
   std::vector<TaskRecord> records_;          // rank 0: all so far; others: since the last delta
   std::uint64_t failed_attempts_ = 0;        // in records_ ever added (rank 0: all of them)
   LiveGroups live_;
