@@ -16,11 +16,18 @@ DoneLedger::DoneLedger(const mpi::Comm& comm, std::uint64_t shard_count, ShardRe
       results_(results),
       mailbox_(comm),
       send_interval_(send_interval_s),
-      last_send_(std::chrono::steady_clock::now()) {
+      last_send_(std::chrono::steady_clock::now()),
+      shard_count_(shard_count),
+      stride_(Timeline::stride_for(shard_count)),
+      origin_(origin) {
+  if (stride_ > 1) busy_.busy.assign(Timeline::kBins, 0.0);
+  // Room for this rank's share of the rows, written (so its pages are
+  // mapped) before the first shard: a row then costs one store.
+  const std::uint64_t slots = (shard_count + stride_ - 1) / stride_;
+  log_.resize(static_cast<std::size_t>(slots / static_cast<std::uint64_t>(ranks_) + 1024));
   if (rank_ == 0) {
     done_.assign(shard_count, 0);
     seconds_.assign(shard_count, std::numeric_limits<double>::quiet_NaN());
-    timeline_.emplace(origin, shard_count, ranks_);
     tallies_.resize(static_cast<std::size_t>(ranks_));
   }
 }
@@ -43,30 +50,58 @@ void DoneLedger::preload(const std::vector<std::uint8_t>& done,
 }
 
 void DoneLedger::record(const ShardOutcome& outcome) {
-  if (rank_ == 0) {
-    if (!done_[outcome.shard.id]) ++done_count_;
-    done_[outcome.shard.id] = 1;
-    seconds_[outcome.shard.id] = outcome.end_s - outcome.start_s;
-    tallies_[0].shards += 1;
-    tallies_[0].busy_s += outcome.end_s - outcome.start_s;
-    timeline_->add(
-        {outcome.shard.id, 0, outcome.thread, outcome.stolen, outcome.start_s, outcome.end_s});
-  } else {
-    pending_.push_back({outcome.shard.id, outcome.start_s, outcome.end_s,
-                        std::uint32_t{outcome.thread} | std::uint32_t{outcome.stolen} << 16, 0});
+  ++logged_;
+  if (log_end_ == log_.size()) log_.resize(2 * log_.size());
+  log_[log_end_++] = {outcome.shard.id, static_cast<std::uint32_t>(rank_),
+                      outcome.thread,   outcome.stolen,
+                      outcome.start_s,  outcome.end_s};
+  if (rank_ != 0) return;
+  if (!done_[outcome.shard.id]) ++done_count_;
+  done_[outcome.shard.id] = 1;
+  seconds_[outcome.shard.id] = outcome.end_s - outcome.start_s;
+  tallies_[0].shards += 1;
+  tallies_[0].busy_s += outcome.end_s - outcome.start_s;
+  if (log_end_ - unsent_ >= 4096) {  // rank 0 sends nothing: keep its log small
+    keep_sampled(unsent_);
+    unsent_ = log_end_;
   }
 }
 
+void DoneLedger::keep_sampled(std::size_t from) {
+  if (stride_ == 1) return;
+  std::size_t kept = from;
+  for (std::size_t i = from; i < log_end_; ++i) {
+    const TimelineEntry& e = log_[i];
+    Timeline::add_busy(busy_, 1, 0, e.start_s - origin_, e.end_s - origin_);
+    if (e.shard % stride_ == 0) log_[kept++] = e;
+  }
+  log_end_ = kept;
+}
+
 Bytes DoneLedger::take_delta(bool last) {
+  const std::size_t count = log_end_ - unsent_;
   Encoder out;
   out.put<std::uint8_t>(last ? kLast : kMore);
-  out.put<std::uint64_t>(pending_.size());
+  out.put<std::uint64_t>(count);
   out.put<std::uint64_t>(steals_);
   out.put<std::uint64_t>(stolen_shards_);
-  out.put_bytes(pending_.data(), pending_.size() * sizeof(DoneRow));
+  std::vector<DoneRow> rows(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const TimelineEntry& e = log_[unsent_ + i];
+    rows[i] = {e.shard, e.end_s - e.start_s};
+  }
+  out.put_bytes(rows.data(), count * sizeof(DoneRow));
+  keep_sampled(unsent_);
+  unsent_ = log_end_;
+  if (last) {  // the timeline: this rank's sampled rows and busy bins
+    out.put<std::uint64_t>(logged_);
+    out.put<std::uint64_t>(log_end_);
+    out.put_bytes(log_.data(), log_end_ * sizeof(TimelineEntry));
+    out.put<double>(busy_.bin_s);
+    out.put_bytes(busy_.busy.data(), busy_.busy.size() * sizeof(double));
+  }
   const Bytes partials = results_.take_delta();
   out.put_bytes(partials.data(), partials.size());
-  pending_.clear();
   return out.take();
 }
 
@@ -81,36 +116,50 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
                std::string(reinterpret_cast<const char*>(why.data()), why.size());
     return;
   }
+  const auto corrupt = [source] {
+    return RuntimeError("corrupt delta from rank " + std::to_string(source));
+  };
   const auto count = in.get<std::uint64_t>();
   RankTally& tally = tallies_[static_cast<std::size_t>(source)];
   tally.steals = in.get<std::uint64_t>();
   tally.stolen_shards = in.get<std::uint64_t>();
-  if (count > in.remaining() / sizeof(DoneRow))
-    throw RuntimeError("corrupt delta from rank " + std::to_string(source));
-  // The rows are read where they lie in the message, one copy each.
-  const std::byte* rows = delta.data() + (delta.size() - in.remaining());
-  results_.add_delta(delta.subspan(1 + 3 * 8 + count * sizeof(DoneRow)));
+  if (count > in.remaining() / sizeof(DoneRow)) throw corrupt();
   for (std::size_t i = 0; i < count; ++i) {
-    DoneRow row;
-    std::memcpy(&row, rows + i * sizeof(DoneRow), sizeof(DoneRow));
-    if (row.id >= done_.size())
-      throw RuntimeError("corrupt delta from rank " + std::to_string(source));
+    const auto row = in.get<DoneRow>();
+    if (row.id >= done_.size()) throw corrupt();
     if (!done_[row.id]) ++done_count_;
     done_[row.id] = 1;
-    seconds_[row.id] = row.end_s - row.start_s;
+    seconds_[row.id] = row.seconds;
     tally.shards += 1;
-    tally.busy_s += row.end_s - row.start_s;
-    timeline_->add({row.id, static_cast<std::uint32_t>(source),
-                    static_cast<std::uint16_t>(row.place & 0xffff), (row.place >> 16 & 1) != 0,
-                    row.start_s, row.end_s});
+    tally.busy_s += row.seconds;
   }
+  if (last) {
+    const auto seen = in.get<std::uint64_t>();
+    const auto rows = in.get<std::uint64_t>();
+    if (rows > in.remaining() / sizeof(TimelineEntry)) throw corrupt();
+    std::vector<TimelineEntry> sampled(rows);
+    in.get_bytes(sampled.data(), rows * sizeof(TimelineEntry));
+    Timeline::Busy busy;
+    busy.bin_s = in.get<double>();
+    busy.busy.resize(stride_ > 1 ? Timeline::kBins : 0);
+    if (busy.busy.size() * sizeof(double) > in.remaining()) throw corrupt();
+    in.get_bytes(busy.busy.data(), busy.busy.size() * sizeof(double));
+    for (TimelineEntry& e : sampled) e.rank = static_cast<std::uint32_t>(source);
+    gathered_timeline().add_rank(static_cast<std::uint32_t>(source), sampled, busy, seen);
+  }
+  results_.add_delta(delta.subspan(delta.size() - in.remaining()));
+}
+
+Timeline& DoneLedger::gathered_timeline() {
+  if (!timeline_) timeline_.emplace(origin_, shard_count_, ranks_);
+  return *timeline_;
 }
 
 void DoneLedger::tick() {
   if (rank_ != 0) {
     mailbox_.progress();  // a large delta moves only while we are inside MPI too
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_send_ < send_interval_ || pending_.empty()) return;
+    if (now - last_send_ < send_interval_ || log_end_ == unsent_) return;
     last_send_ = now;
     mailbox_.send(0, take_delta(false));
     return;
@@ -149,6 +198,10 @@ void DoneLedger::finish() {
     finished_ranks_ += last;
   }
   if (!failure_.empty()) throw RuntimeError(failure_);
+  keep_sampled(unsent_);
+  unsent_ = log_end_;
+  gathered_timeline().add_rank(0, {log_.data(), log_end_}, busy_, logged_);
+  log_ = {};
 }
 
 }  // namespace shardrun::core

@@ -64,7 +64,9 @@ class DoneLedger {
     std::uint64_t stolen_shards = 0;
   };
   const std::vector<RankTally>& tallies() const { return tallies_; }
-  // Rank 0: this run's shards, where and when they ran; null elsewhere.
+  // Rank 0 after finish(): this run's shards, where and when they ran; null
+  // elsewhere. Rows stay on their rank while the job runs (a delta carries only
+  // ids and seconds), so rank 0 does no timeline work per shard.
   const Timeline* timeline() const { return timeline_ ? &*timeline_ : nullptr; }
 
  private:
@@ -79,21 +81,33 @@ class DoneLedger {
   mpi::Mailbox mailbox_;
   std::chrono::duration<double> send_interval_;
   std::chrono::steady_clock::time_point last_send_;
-  // Non-root: the shards finished since the last send, as they travel.
+  // What travels per shard in every delta: what a checkpoint needs.
   struct DoneRow {
     std::uint64_t id;
-    double start_s, end_s;
-    std::uint32_t place;  // thread | stolen << 16
-    std::uint32_t unused;
+    double seconds;
   };
-  static_assert(sizeof(DoneRow) == 32);
-  std::vector<DoneRow> pending_;
+  static_assert(sizeof(DoneRow) == 16);
+  // Keeps the sampled rows of log_[from..] (and, for a sample, adds every
+  // row's time to busy_) and drops the others.
+  void keep_sampled(std::size_t from);
+  Timeline& gathered_timeline();  // rank 0: made when the first rank's rows arrive
+
+  // This rank's shards as they ended: log_[unsent_..] not yet sent to rank 0,
+  // then the sampled rows kept for the timeline, which travel once, at the end.
+  std::vector<TimelineEntry> log_;  // [0, log_end_) in use
+  std::size_t log_end_ = 0;
+  std::size_t unsent_ = 0;
+  std::uint64_t shard_count_;
+  std::uint64_t stride_ = 1;  // the timeline's: keep rows whose id % stride == 0
+  double origin_ = 0;
+  std::uint64_t logged_ = 0;        // shards this rank ran
+  Timeline::Busy busy_;             // for a sample: this rank's busy bins
   std::vector<std::uint8_t> done_;  // rank 0: 1 for every shard done
   std::vector<double> seconds_;     // rank 0: its duration, NaN while not done
   std::uint64_t done_count_ = 0;
   int finished_ranks_ = 0;            // rank 0: ranks whose last delta arrived
   std::string failure_;               // rank 0: why a rank could not send its last delta
-  std::optional<Timeline> timeline_;  // rank 0
+  std::optional<Timeline> timeline_;  // rank 0, once finish() gathered it
   std::vector<RankTally> tallies_;    // rank 0
   std::uint64_t steals_ = 0, stolen_shards_ = 0;
 };

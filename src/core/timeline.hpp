@@ -4,7 +4,9 @@
 // that widen as the run goes on. Written under /run/timeline (docs/timeline.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace shardrun::core {
@@ -23,6 +25,10 @@ class Timeline {
   static constexpr std::uint64_t kMaxEntries = 1'000'000;
   static constexpr std::size_t kBins = 256;
 
+  // Every stride-th shard id has a row: 1 up to kMaxEntries shards.
+  static std::uint64_t stride_for(std::uint64_t shard_count) {
+    return std::max<std::uint64_t>(1, (shard_count + kMaxEntries - 1) / kMaxEntries);
+  }
   // `origin`: the run's start (wall seconds); shards of the plan; ranks.
   Timeline(double origin, std::uint64_t shard_count, int ranks);
 
@@ -30,6 +36,20 @@ class Timeline {
   // so the rows are in shard order with no sort; a shard recorded again
   // (a rerun) replaces its row.
   void add(const TimelineEntry& entry);
+
+  // Busy thread-seconds over time, bins that widen as the run goes on.
+  struct Busy {
+    double bin_s = 1e-3;
+    std::vector<double> busy;  // ranks x kBins
+  };
+  // What one rank recorded on its own (DoneLedger): the rows of its sampled
+  // shards (ids that are multiples of stride()) and, for a sample, its busy
+  // bins over every shard it ran (one rank's kBins), `seen` shards in all.
+  void add_rank(std::uint32_t rank, std::span<const TimelineEntry> sampled_rows,
+                const Busy& rank_busy, std::uint64_t seen);
+  // Adds [start, end) (seconds from origin) to `rank`'s bins of `bins`,
+  // widening every rank's bins as needed.
+  static void add_busy(Busy& bins, int ranks, std::uint32_t rank, double start, double end);
 
   // The rows of the shards seen, by shard id; seconds from origin().
   struct Rows {
@@ -47,10 +67,6 @@ class Timeline {
 
   // busy[rank * kBins + bin]: thread-seconds the rank spent in shards in
   // [origin + bin × bin_s, origin + (bin + 1) × bin_s), over every shard.
-  struct Busy {
-    double bin_s = 1e-3;
-    std::vector<double> busy;
-  };
   Busy busy() const;
 
  private:
@@ -61,8 +77,9 @@ class Timeline {
     return static_cast<std::uint32_t>(place >> 32);
   }
 
-  // Adds [start, end) of `rank` to the bins, widening them as needed.
-  static void add_busy(Busy& bins, int ranks, std::uint32_t rank, double start, double end);
+  // Doubles the bins' width, merging pairs, until they reach `bin_s`.
+  static void widen(Busy& bins, int ranks, double bin_s);
+  void add_row(const TimelineEntry& entry, std::uint64_t slot);
 
   double origin_;
   std::uint64_t stride_;

@@ -90,5 +90,47 @@ TEST(Timeline, BusyBinsWidenAndKeepEveryBusySecond) {
   }
 }
 
+TEST(Timeline, RanksRecordingOnTheirOwnGiveTheSameTimelineAsOneRecorder) {
+  // What DoneLedger does: each rank keeps its sampled rows and its own bins
+  // (which widen at their own pace), and rank 0 adds them at the end.
+  for (const std::uint64_t shards : {std::uint64_t{1000}, 3 * Timeline::kMaxEntries}) {
+    Timeline whole(5.0, shards, 2), gathered(5.0, shards, 2);
+    std::vector<TimelineEntry> rows[2];
+    Timeline::Busy bins[2];
+    for (auto& b : bins) b.busy.assign(Timeline::kBins, 0.0);
+    for (std::uint64_t id = 0; id < shards; id += shards / 1000) {
+      const std::uint32_t rank = id % 3 == 0 ? 1 : 0;
+      // Rank 1 runs for 0.3 s, rank 0 for 4 s: their bins end up of different widths.
+      const double at =
+          5.0 + (rank == 1 ? 0.3 : 4.0) * static_cast<double>(id) / static_cast<double>(shards);
+      const TimelineEntry e{id, rank, 0, false, at, at + 1e-4};
+      whole.add(e);
+      Timeline::add_busy(bins[rank], 1, 0, e.start_s - 5.0, e.end_s - 5.0);
+      if (id % gathered.stride() == 0) rows[rank].push_back(e);
+    }
+    for (std::uint32_t r = 0; r < 2; ++r) gathered.add_rank(r, rows[r], bins[r], rows[r].size());
+    const Timeline::Rows a = whole.rows(), b = gathered.rows();
+    EXPECT_EQ(a.shard, b.shard);
+    EXPECT_EQ(a.rank, b.rank);
+    EXPECT_EQ(a.end_s, b.end_s);
+    const Timeline::Busy wa = whole.busy(), wb = gathered.busy();
+    EXPECT_EQ(wa.bin_s, wb.bin_s);
+    ASSERT_EQ(wa.busy.size(), wb.busy.size());
+    for (std::size_t i = 0; i < wa.busy.size(); ++i)
+      ASSERT_NEAR(wa.busy[i], wb.busy[i], 1e-12) << i;
+    EXPECT_NEAR(rank_busy(wb, 1), rank_busy(wa, 1), 1e-12);
+  }
+}
+
+TEST(Timeline, ALaterAttemptElsewhereWinsWhateverOrderRanksReportIn) {
+  Timeline t(0.0, 10, 2);
+  t.add_rank(1, std::vector<TimelineEntry>{{4, 1, 0, false, 2.0, 3.0}}, {}, 1);  // the retry
+  t.add_rank(0, std::vector<TimelineEntry>{{4, 0, 1, false, 0.5, 1.0}}, {}, 1);  // the failure
+  const Timeline::Rows rows = t.rows();
+  ASSERT_EQ(rows.shard, (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(rows.rank[0], 1u);
+  EXPECT_EQ(rows.end_s[0], 3.0);
+}
+
 }  // namespace
 }  // namespace shardrun::core
