@@ -28,6 +28,8 @@ class Encoder {
     const auto* p = static_cast<const std::byte*>(data);
     bytes_.insert(bytes_.end(), p, p + size);
   }
+  // Room for `size` more bytes: one allocation for a large encoding.
+  void reserve(std::size_t size) { bytes_.reserve(bytes_.size() + size); }
   Bytes take() { return std::move(bytes_); }
 
  private:

@@ -1,10 +1,12 @@
 #include "core/done_ledger.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
 
+#include "base/clock.hpp"
 #include "base/exit_status.hpp"
 
 namespace shardrun::core {
@@ -81,16 +83,14 @@ void DoneLedger::keep_sampled(std::size_t from) {
 Bytes DoneLedger::take_delta(bool last) {
   const std::size_t count = log_end_ - unsent_;
   Encoder out;
+  out.reserve(1 + 3 * 8 + count * sizeof(DoneRow) +
+              (last ? 3 * 8 + log_end_ * sizeof(TimelineEntry) + busy_.busy.size() * 8 : 0));
   out.put<std::uint8_t>(last ? kLast : kMore);
   out.put<std::uint64_t>(count);
   out.put<std::uint64_t>(steals_);
   out.put<std::uint64_t>(stolen_shards_);
-  std::vector<DoneRow> rows(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const TimelineEntry& e = log_[unsent_ + i];
-    rows[i] = {e.shard, e.end_s - e.start_s};
-  }
-  out.put_bytes(rows.data(), count * sizeof(DoneRow));
+  for (std::size_t i = unsent_; i < log_end_; ++i)
+    out.put(DoneRow{log_[i].shard, log_[i].end_s - log_[i].start_s});
   keep_sampled(unsent_);
   unsent_ = log_end_;
   if (last) {  // the timeline: this rank's sampled rows and busy bins
@@ -137,15 +137,18 @@ void DoneLedger::merge(int source, std::span<const std::byte> delta, bool& last)
     const auto seen = in.get<std::uint64_t>();
     const auto rows = in.get<std::uint64_t>();
     if (rows > in.remaining() / sizeof(TimelineEntry)) throw corrupt();
-    std::vector<TimelineEntry> sampled(rows);
-    in.get_bytes(sampled.data(), rows * sizeof(TimelineEntry));
+    Timeline& timeline = gathered_timeline();
+    for (std::uint64_t i = 0; i < rows; ++i) {  // read where they lie in the message
+      auto row = in.get<TimelineEntry>();
+      row.rank = static_cast<std::uint32_t>(source);
+      timeline.add_sampled(row);
+    }
     Timeline::Busy busy;
     busy.bin_s = in.get<double>();
     busy.busy.resize(stride_ > 1 ? Timeline::kBins : 0);
     if (busy.busy.size() * sizeof(double) > in.remaining()) throw corrupt();
     in.get_bytes(busy.busy.data(), busy.busy.size() * sizeof(double));
-    for (TimelineEntry& e : sampled) e.rank = static_cast<std::uint32_t>(source);
-    gathered_timeline().add_rank(static_cast<std::uint32_t>(source), sampled, busy, seen);
+    timeline.add_rank(static_cast<std::uint32_t>(source), {}, busy, seen);
   }
   results_.add_delta(delta.subspan(delta.size() - in.remaining()));
 }

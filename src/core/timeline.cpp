@@ -28,8 +28,7 @@ void Timeline::add(const TimelineEntry& entry) {
 void Timeline::add_rank(std::uint32_t rank, std::span<const TimelineEntry> sampled_rows,
                         const Busy& rank_busy, std::uint64_t seen) {
   seen_ += seen;
-  for (const TimelineEntry& entry : sampled_rows)
-    if (entry.shard % stride_ == 0) add_row(entry, entry.shard / stride_);
+  for (const TimelineEntry& entry : sampled_rows) add_sampled(entry);
   if (stride_ == 1 || rank_busy.busy.size() < kBins || rank >= static_cast<std::uint32_t>(ranks_))
     return;
   // Both widths are 1 ms x 2^k: bring both to the wider, then every bin of

@@ -47,6 +47,11 @@ class Timeline {
   // bins over every shard it ran (one rank's kBins), `seen` shards in all.
   void add_rank(std::uint32_t rank, std::span<const TimelineEntry> sampled_rows,
                 const Busy& rank_busy, std::uint64_t seen);
+  // The row of a sampled shard (its id a multiple of stride()), and nothing
+  // else: a later attempt of the shard replaces it.
+  void add_sampled(const TimelineEntry& entry) {
+    if (entry.shard % stride_ == 0) add_row(entry, entry.shard / stride_);
+  }
   // Adds [start, end) (seconds from origin) to `rank`'s bins of `bins`,
   // widening every rank's bins as needed.
   static void add_busy(Busy& bins, int ranks, std::uint32_t rank, double start, double end);
