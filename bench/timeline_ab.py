@@ -2,17 +2,20 @@
 """What recording the timeline costs in the scheduling-overhead case
 (near-empty shards, 2 ranks x 1 thread), two ways:
 
-- directly: build/bench/timeline_cost times rank 0's part (a row stored per
-  shard; the rows and busy bins built at the end) in ns per shard, set
-  against the CPU time a shard takes in NEW's run (2 cores x makespan /
-  shards);
-- A/B: two binaries run interleaved, OLD built without the timeline and NEW;
-  the median makespan (from /run) and whole-command time of each, NEW/OLD
-  with a bootstrap 95 % interval of the ratio of medians. Two builds also
-  differ in code layout: --control BIN (NEW with the recording cut out)
-  shows how much.
+- directly: build/bench/timeline_cost times what a rank does per shard (a
+  32-byte row stored in its log, against the 16 bytes a ledger without the
+  timeline stores) and what rank 0 does once at the end (the rows into their
+  slots, then the rows and busy bins written), in ns per shard, set against
+  the CPU time a shard takes in NEW's run (2 cores x makespan / shards);
+- A/B: NEW and CONTROL, NEW's source with the timeline cut out of the ledger
+  (bench/timeline_control.patch), run interleaved (ABBA); the median makespan
+  (from /run) and whole-command time of each, NEW/CONTROL with a bootstrap
+  95 % interval of the ratio of medians. --old BIN (optional) adds an earlier
+  build for comparison.
 
-  bench/timeline_ab.py --old OLD --new build/shardrun [--control BIN] --reps 21
+  git worktree add /tmp/ctl HEAD && git -C /tmp/ctl apply bench/timeline_control.patch
+  (cd /tmp/ctl && scripts/build.sh)
+  bench/timeline_ab.py --new build/shardrun --control /tmp/ctl/build/shardrun [--old BIN] --reps 31
 """
 import argparse
 import os
@@ -52,12 +55,13 @@ def ratio_interval(new, old, draws=2000):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--old", required=True)
     ap.add_argument("--new", required=True)
-    ap.add_argument("--control", help="NEW with the recording cut out (optional)")
-    ap.add_argument("--reps", type=int, default=21)
+    ap.add_argument("--control", required=True, help="NEW with bench/timeline_control.patch applied")
+    ap.add_argument("--old", help="an earlier build, for comparison (optional)")
+    ap.add_argument("--old-label", default="an earlier build", help="what --old is")
+    ap.add_argument("--reps", type=int, default=31)
     args = ap.parse_args()
-    labels = ["old", "new"] + (["control"] if args.control else [])
+    labels = ["new", "control"] + (["old"] if args.old else [])
     rows, times = [], {label: [] for label in labels}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.reps):
@@ -69,25 +73,27 @@ def main():
     write_csv(os.path.join(out, "timeline_overhead.csv"), ["binary", "rep", "makespan_s", "wall_s"], rows)
     cost = subprocess.run([os.path.join(os.path.dirname(args.new), "bench", "timeline_cost"), str(SHARDS)],
                           check=True, capture_output=True, text=True).stdout.split()
-    add_ns, end_ns = float(cost[3]), float(cost[5])
+    log_ns, plain_ns, end_ns = float(cost[3]), float(cost[5]), float(cost[7])
     shard_cpu_ns = 2 * statistics.median(t[0] for t in times["new"]) / SHARDS * 1e9
-    lines = ["# What the timeline costs: near-empty shards, without and with it", "",
+    cmd = "bench/timeline_ab.py --new build/shardrun --control CONTROL"
+    if args.old:
+        cmd += " --old OLD"
+    lines = ["# What the timeline costs: near-empty shards, with it and without it", "",
              f"{SHARDS:,} shards of one item of cost 0 at 2 ranks x 1 thread (the scheduling-overhead "
-             f"case of bench/imbalance.sh). Made by:", "", "```sh",
-             "bench/timeline_ab.py --old OLD --new build/shardrun --control CONTROL --reps %d" % args.reps,
-             "```", "",
+             f"case of bench/imbalance.sh). CONTROL is NEW's source with the timeline cut out of the "
+             f"ledger (`git apply bench/timeline_control.patch`): 16-byte rows (id, seconds), no log, "
+             f"nothing gathered or written. Made by:", "", "```sh", f"{cmd} --reps {args.reps}", "```", "",
              "## Directly", "",
-             f"- rank 0 stores a shard's row in {add_ns:.2f} ns (`build/bench/timeline_cost {SHARDS}`); a "
-             f"shard takes {shard_cpu_ns:.0f} ns of CPU in NEW's run (2 cores x makespan / shards): "
-             f"recording is **{100 * add_ns / shard_cpu_ns:.2f} %** of it.",
-             f"- after the last shard, the rows and busy bins take {end_ns:.2f} ns per shard "
-             f"({end_ns * SHARDS / 1e6:.1f} ms here), then HDF5 writes them "
-             f"({31 * SHARDS / 1e6:.1f} MB, 31 bytes a row): the whole command's difference below.", "",
+             f"- per shard, a rank stores a 32-byte row in its log in {log_ns:.2f} ns, where a ledger "
+             f"without the timeline stores 16 bytes in {plain_ns:.2f} ns (`build/bench/timeline_cost "
+             f"{SHARDS}`); a shard takes {shard_cpu_ns:.0f} ns of CPU in NEW's run (2 cores x makespan / "
+             f"shards): the difference is **{100 * (log_ns - plain_ns) / shard_cpu_ns:.2f} %** of it.",
+             f"- after the last shard, rank 0 puts the rows in their slots and builds the rows and busy "
+             f"bins in {end_ns:.2f} ns per shard ({end_ns * SHARDS / 1e6:.1f} ms here), then HDF5 writes "
+             f"them ({31 * SHARDS / 1e6:.1f} MB, 31 bytes a row): the whole command's difference below.", "",
              "## A/B", "",
-             f"The binaries run interleaved (ABBA) {args.reps} times each. OLD: the commit before the "
-             "timeline; NEW: this one"
-             + ("; CONTROL: NEW with rank 0's `timeline_->add` calls cut out (rows empty)."
-                if args.control else "."), "",
+             f"The binaries run interleaved (ABBA) {args.reps} times each"
+             + (f"; OLD: {args.old_label}." if args.old else "."), "",
              "| binary | median makespan s | shards/s | median whole command s |",
              "| --- | ---: | ---: | ---: |"]
     for label in labels:
@@ -95,12 +101,12 @@ def main():
         w = statistics.median(t[1] for t in times[label])
         lines.append(f"| {label} | {m:.4f} | {SHARDS / m:,.0f} | {w:.3f} |")
     lines.append("")
-    for label in labels[1:]:
+    for label, base in [("new", "control")] + ([("new", "old"), ("control", "old")] if args.old else []):
         for i, what in ((0, "makespan"), (1, "whole command")):
-            new = [t[i] for t in times[label]]
-            old = [t[i] for t in times["old"]]
-            lo, hi = ratio_interval(new, old)
-            lines.append(f"- {what}: {label} / old = {statistics.median(new) / statistics.median(old):.3f} "
+            a = [t[i] for t in times[label]]
+            b = [t[i] for t in times[base]]
+            lo, hi = ratio_interval(a, b)
+            lines.append(f"- {what}: {label} / {base} = {statistics.median(a) / statistics.median(b):.3f} "
                          f"(95 % interval {lo:.3f} .. {hi:.3f})")
     write_report(os.path.join(out, "timeline_overhead.md"), lines)
 

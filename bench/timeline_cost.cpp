@@ -1,9 +1,9 @@
 // What recording the timeline costs, measured on its own, in ns per shard
 // (median of repetitions); bench/timeline_ab.py relates it to the
 // scheduling-overhead case's time per shard.
-// - log: what a rank does per shard that ends: DoneLedger appends a 32-byte
+// - log: what a rank does per shard that ends: DoneLedger stores a 32-byte
 //   row (id, rank, thread, stolen, start, end), against the 16 bytes (id,
-//   seconds) a ledger without the timeline would append;
+//   seconds) a ledger without the timeline would store;
 // - end: what rank 0 does once, after the last shard: the ranks' rows into
 //   their slots (two ranks' runs of ids), then the rows and busy bins that
 //   are written.
@@ -35,15 +35,15 @@ struct IdSeconds {
   double seconds;
 };
 
-// Appends `shards` rows as a ledger does (the vector grows as it goes);
-// returns ns per shard.
+// Stores `shards` rows as a ledger does, into memory already written (the
+// ledger's log is, and a ledger without the timeline reuses its buffer
+// between sends); returns ns per shard.
 template <class Row, class Make>
 double append_ns(std::uint64_t shards, std::vector<Row>& rows, Make make) {
-  rows.clear();
-  rows.shrink_to_fit();
+  rows.assign(shards, Row{});
   const auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < shards; ++i)
-    rows.push_back(make(i, 100.0 + 2e-7 * static_cast<double>(i)));
+    rows[i] = make(i, 100.0 + 2e-7 * static_cast<double>(i));
   return seconds_since(t0) * 1e9 / static_cast<double>(shards);
 }
 
