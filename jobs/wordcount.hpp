@@ -15,10 +15,12 @@
 
 namespace shardrun::jobs {
 
-// Word counts in an open-addressing hash table whose keys live in one byte
-// arena: no allocation per word. Combining adds the right table into the
-// left; the encoding lists words in byte order, so it (and the result's
-// digest) does not depend on how shards were grouped.
+// Word counts in an open-addressing hash table built for counting: a slot
+// holds a word's first 16 bytes (the whole of a short word; a longer one is
+// in a byte arena too), its length and its count, so a lookup touches one
+// 32-byte slot and compares two 8-byte numbers instead of calling memcmp. Combining adds the right
+// table into the left; the encoding lists words in byte order, so it (and the result's digest) does
+// not depend on how shards were grouped.
 class WordCounts : public Partial {
  public:
   using Entry = std::pair<std::string, std::uint64_t>;
@@ -29,26 +31,40 @@ class WordCounts : public Partial {
   void combine(const Partial& right) override;
   void encode(Encoder& out) const override;
   static std::unique_ptr<WordCounts> decode(Decoder& in);
+  // Room for `words` distinct words without growing.
+  void reserve(std::size_t words);
   std::size_t size() const { return used_; }
   // Every (word, count), by word.
   std::vector<Entry> sorted_entries() const;
+  // Every (word, count), by count descending, then by word.
+  std::vector<Entry> by_count() const;
+
+  // A word's first 16 bytes, zero-padded: with its length, the whole of a
+  // short word.
+  struct Key {
+    std::uint64_t lo = 0, hi = 0;
+    bool operator==(const Key&) const = default;
+  };
 
  private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::uint64_t offset = 0;  // of the word in arena_
-    std::uint32_t length = 0;
-    std::uint64_t count = 0;  // 0: empty slot
+  struct Word {
+    Key key;
+    std::uint64_t count = 0;
+    std::uint32_t length = 0;  // 0: an empty slot
+    std::uint32_t offset = 0;  // in arena_, for a word longer than 16 bytes
   };
-  void grow();
-  std::vector<std::size_t> filled_by_word() const;
-  std::string_view word(const Slot& slot) const {
-    return {arena_.data() + slot.offset, slot.length};
-  }
+  static_assert(sizeof(Word) == 32);
+  void add(Key key, std::string_view word, std::uint64_t n);
+  void add(Key key, std::string_view word, std::uint64_t n, std::uint64_t hash);
+  template <class Next>
+  void add_all(Next next);
+  void rehash(std::size_t slots);
+  std::vector<std::size_t> by_word() const;
+  std::string_view word(const Word& w) const;
 
-  std::vector<Slot> slots_;
-  std::string arena_;
+  std::vector<Word> slots_;  // at most 3/4 full
   std::size_t used_ = 0;
+  std::string arena_;
 };
 
 class WordcountJob : public ReduceJob {

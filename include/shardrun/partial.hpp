@@ -53,6 +53,14 @@ class Decoder {
     std::memcpy(out, bytes_.data() + pos_, size);
     pos_ += size;
   }
+  // The next `size` bytes where they lie, no copy: valid while the encoded
+  // bytes are.
+  std::span<const std::byte> view(std::size_t size) {
+    if (size > bytes_.size() - pos_) throw RuntimeError("corrupt partial: truncated encoding");
+    const auto out = bytes_.subspan(pos_, size);
+    pos_ += size;
+    return out;
+  }
   bool done() const { return pos_ == bytes_.size(); }
   // Bytes not yet read: the most a size read from the encoding can claim.
   std::size_t remaining() const { return bytes_.size() - pos_; }

@@ -92,6 +92,45 @@ TEST(Wordcount, ZeroAndWrappingCountsAreRefused) {
             (std::vector<jobs::WordCounts::Entry>{{"w", ~std::uint64_t{0}}}));
 }
 
+TEST(Wordcount, AnEmptyWordInAnEncodingIsRefused) {
+  Encoder out;
+  out.put<std::uint64_t>(1);
+  out.put<std::uint32_t>(0);  // a word of no bytes: an empty slot, to the table
+  out.put<std::uint64_t>(5);
+  const Bytes bytes = out.take();
+  Decoder in(bytes);
+  EXPECT_THROW(jobs::WordCounts::decode(in), RuntimeError);
+}
+
+TEST(Wordcount, ShortLongAndNulWordsKeepTheirBytesAndOrder) {
+  // Words up to 16 bytes live in the slot, longer ones in the arena too; a
+  // NUL byte is a word byte, and a word is ordered before its extensions.
+  using Entries = std::vector<jobs::WordCounts::Entry>;
+  const std::string nul("ab\0", 3);
+  const std::string long_a(40, 'a'), long_b = std::string(39, 'a') + "b";
+  jobs::WordCounts counts;
+  std::string text = "ab " + nul + " abcdefghijklmnop abcdefghijklmno " + long_b + " " + long_a;
+  text += " " + long_a + " ab " + nul + "c";
+  counts.count(text);
+  const Entries expect = {{long_a, 2},
+                          {long_b, 1},
+                          {"ab", 2},
+                          {nul, 1},
+                          {nul + "c", 1},
+                          {"abcdefghijklmno", 1},
+                          {"abcdefghijklmnop", 1}};
+  EXPECT_EQ(counts.sorted_entries(), expect);
+  Encoder out;
+  counts.encode(out);
+  const Bytes bytes = out.take();
+  Decoder in(bytes);
+  EXPECT_EQ(jobs::WordCounts::decode(in)->sorted_entries(), expect);
+  const Entries by_count = counts.by_count();
+  EXPECT_EQ(by_count[0], (jobs::WordCounts::Entry{long_a, 2}));  // ties: by word
+  EXPECT_EQ(by_count[1], (jobs::WordCounts::Entry{"ab", 2}));
+  EXPECT_EQ(by_count[2], (jobs::WordCounts::Entry{long_b, 1}));
+}
+
 TEST(Wordcount, TableGrowsAndKeepsEveryWord) {
   jobs::WordCounts counts;
   std::string text;
