@@ -44,7 +44,7 @@ STUDIES = {
                   lambda r: r["case"] != "one core", "wordcount vs MR-MPI"),
 }
 # Each study's own report, in the order of the summary.
-REPORTS = ["scaling", "imbalance", "stats_throughput", "checkpoint", "taskfarm", "pool", "wordcount", "sdk",
+REPORTS = ["scaling", "imbalance", "metg_shards", "stats_throughput", "checkpoint", "taskfarm", "pool", "wordcount", "sdk",
            "inputs", "python", "startup"]
 
 

@@ -5,8 +5,9 @@
 #   bench/run.sh                       # the full studies on this machine (about 25 minutes on 2 cores)
 #   bench/run.sh imbalance taskfarm    # only some studies
 #
-# Studies: scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python startup (imbalance
-# also measures the scheduling overhead and METG). Each writes one CSV row
+# Studies: scaling imbalance metg stats checkpoint taskfarm pool wordcount sdk inputs python startup
+# (imbalance also measures the scheduling overhead and a METG sweep over item costs; metg sweeps the
+# shard cost at a second of work per rank). Each writes one CSV row
 # per run and a markdown report under bench/results/ (bench/results/quick/
 # with --quick); bench/report.py then draws a PNG and SVG per study and writes
 # summary.md, which a full run of every study also puts into README.md's
@@ -16,20 +17,20 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-all=(scaling imbalance stats checkpoint taskfarm pool wordcount sdk inputs python startup)
+all=(scaling imbalance metg stats checkpoint taskfarm pool wordcount sdk inputs python startup)
 quick=() studies=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=(--quick) ;;
     -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    scaling | imbalance | stats | checkpoint | taskfarm | pool | wordcount | sdk | inputs | python | startup) studies+=("$arg") ;;
+    scaling | imbalance | metg | stats | checkpoint | taskfarm | pool | wordcount | sdk | inputs | python | startup) studies+=("$arg") ;;
     *) echo "bench/run.sh: unknown study or option '$arg' (studies: ${all[*]})" >&2; exit 2 ;;
   esac
 done
 [ ${#studies[@]} -gt 0 ] || studies=("${all[@]}")
 BUILD=${BUILD_DIR:-build}
 for tool in "$BUILD/shardrun" "$BUILD/bench/read_ceiling" "$BUILD/bench/mem_ceiling" \
-  "$BUILD/bench/mrmpi_wordfreq" "$BUILD/bench/mpi_empty"; do
+  "$BUILD/bench/mrmpi_wordfreq" "$BUILD/bench/mpi_empty" "$BUILD/bench/unordered_wordcount"; do
   [ -x "$tool" ] || { echo "bench/run.sh: $tool missing: run scripts/install-deps.sh and scripts/build.sh" >&2; exit 1; }
 done
 . scripts/mpi-env.sh
@@ -41,6 +42,7 @@ for study in "${studies[@]}"; do
   case "$study" in
     scaling) /usr/bin/python3 bench/scaling.py "${quick[@]}" ;;
     imbalance) bench/imbalance.sh "${quick[@]}" ;;
+    metg) /usr/bin/python3 bench/metg_shards.py "${quick[@]}" ;;
     stats) bench/stats_throughput.sh "${quick[@]}" ;;
     checkpoint) /usr/bin/python3 bench/checkpoint.py "${quick[@]}" ;;
     taskfarm) /usr/bin/python3 bench/taskfarm.py "${quick[@]}" ;;
