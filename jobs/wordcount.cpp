@@ -299,7 +299,7 @@ void WordcountJob::add_options(Options& options) {
   options.footer(
       "Words are maximal runs of bytes other than ASCII whitespace (space, tab, CR, LF, VT, FF). "
       "Results: /words (strings) and /counts (uint64), by count descending, then word. Shards are "
-      "byte ranges of the files (default 4 MiB); a shard counts the lines that start in it.");
+      "byte ranges of the files (default 16 MiB); a shard counts the lines that start in it.");
 }
 
 const TextFiles& WordcountJob::files() const {
@@ -317,7 +317,10 @@ std::string WordcountJob::parameters() const {
          " identity=" + digest_hex(identity.data(), identity.size());
 }
 
-DomainSpec WordcountJob::domain() const { return IndexDomain{files().bytes(), 4ull << 20, 1.0}; }
+// 16 MiB shards: a shard's table then meets most of the vocabulary it will
+// see, and fewer tables are added up the shard tree (on a 400 MB Zipf corpus
+// at 2 ranks, 0.85-0.93 s against 1.08-1.10 s with 4 MiB shards).
+DomainSpec WordcountJob::domain() const { return IndexDomain{files().bytes(), 16ull << 20, 1.0}; }
 
 PartialPtr WordcountJob::process(ShardContext& ctx) const {
   // Sized for as many words as this thread's last shard had: the table does
