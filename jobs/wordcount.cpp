@@ -82,7 +82,7 @@ std::uint64_t in_byte_order(std::uint64_t v) {
 
 }  // namespace
 
-WordCounts::WordCounts() : slots_(1024) {}
+WordCounts::WordCounts() : slots_(1024), shift_(64 - 10) {}
 
 std::string_view WordCounts::word(const Word& w) const {
   if (w.length <= sizeof(Key)) return {reinterpret_cast<const char*>(&w.key), w.length};
@@ -92,10 +92,11 @@ std::string_view WordCounts::word(const Word& w) const {
 void WordCounts::rehash(std::size_t slots) {
   std::vector<Word> old(slots);
   old.swap(slots_);
+  shift_ = 64 - std::countr_zero(slots);
   const std::size_t mask = slots - 1;
-  for (const Word& w : old) {
+  for (const Word& w : old) {  // in hash order, nearly: the new slots fill front to back
     if (!w.length) continue;
-    std::size_t i = hash_of(w.key, word(w)) & mask;
+    std::size_t i = home(hash_of(w.key, word(w)));
     while (slots_[i].length) i = (i + 1) & mask;
     slots_[i] = w;
   }
@@ -117,7 +118,7 @@ void WordCounts::add(Key key, std::string_view w, std::uint64_t n) {
 void WordCounts::add(Key key, std::string_view w, std::uint64_t n, std::uint64_t hash) {
   if (4 * (used_ + 1) > 3 * slots_.size()) rehash(2 * slots_.size());
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = home(hash);; i = (i + 1) & mask) {
     Word& s = slots_[i];
     if (!s.length) {
       s = {key, n, static_cast<std::uint32_t>(w.size()), 0};
@@ -157,7 +158,7 @@ void WordCounts::add_all(Next next) {
   std::uint64_t n = 0;
   while (next(key, w, n)) {
     const std::uint64_t h = hash_of(key, w);
-    __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+    __builtin_prefetch(&slots_[home(h)]);
     Pending& slot = ahead[oldest];
     if (pending == kAhead)
       add(slot.key, slot.word, slot.n, slot.hash);
@@ -246,22 +247,55 @@ std::vector<WordCounts::Entry> WordCounts::sorted_entries() const {
 }
 
 std::vector<WordCounts::Entry> WordCounts::by_count() const {
-  // Sorted as numbers: the count descending, then the place in word order.
-  const std::vector<std::size_t> words = by_word();
-  std::vector<std::pair<std::uint64_t, std::size_t>> order(words.size());
-  for (std::size_t k = 0; k < words.size(); ++k) order[k] = {~slots_[words[k]].count, k};
-  std::sort(order.begin(), order.end());
+  // One sort, as numbers: the count descending, then the first 16 bytes;
+  // only words that share both are compared whole.
+  struct Ranked {
+    std::uint64_t inverted_count, first, second;
+    std::size_t slot;
+  };
+  std::vector<Ranked> order;
+  order.reserve(used_);
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (const Word& w = slots_[i]; w.length)
+      order.push_back({~w.count, in_byte_order(w.key.lo), in_byte_order(w.key.hi), i});
+  std::sort(order.begin(), order.end(), [&](const Ranked& a, const Ranked& b) {
+    if (a.inverted_count != b.inverted_count) return a.inverted_count < b.inverted_count;
+    if (a.first != b.first) return a.first < b.first;
+    if (a.second != b.second) return a.second < b.second;
+    return word(slots_[a.slot]) < word(slots_[b.slot]);
+  });
   std::vector<Entry> entries;
   entries.reserve(order.size());
-  for (const auto& [inverted, k] : order)
-    entries.emplace_back(std::string(word(slots_[words[k]])), ~inverted);
+  for (const Ranked& r : order)
+    entries.emplace_back(std::string(word(slots_[r.slot])), ~r.inverted_count);
   return entries;
+}
+
+std::vector<std::size_t> WordCounts::by_hash() const {
+  // A word lies at its home slot or just after it, and homes rise with the
+  // hash: the slots are in this order but for a few neighbours (and the
+  // words that wrapped past the end), so the sort has little to do.
+  struct Hashed {
+    std::uint64_t hash;
+    std::size_t slot;
+  };
+  std::vector<Hashed> order;
+  order.reserve(used_);
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (const Word& w = slots_[i]; w.length) order.push_back({hash_of(w.key, word(w)), i});
+  std::sort(order.begin(), order.end(), [&](const Hashed& a, const Hashed& b) {
+    if (a.hash != b.hash) return a.hash < b.hash;
+    return word(slots_[a.slot]) < word(slots_[b.slot]);
+  });
+  std::vector<std::size_t> slots(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) slots[k] = order[k].slot;
+  return slots;
 }
 
 void WordCounts::encode(Encoder& out) const {
   out.reserve(8 + used_ * (12 + sizeof(Key)) + arena_.size());
   out.put<std::uint64_t>(used_);
-  for (std::size_t i : by_word()) {
+  for (std::size_t i : by_hash()) {
     const Word& w = slots_[i];
     out.put<std::uint32_t>(w.length);
     const std::string_view bytes = word(w);

@@ -18,9 +18,12 @@ namespace shardrun::jobs {
 // Word counts in an open-addressing hash table built for counting: a slot
 // holds a word's first 16 bytes (the whole of a short word; a longer one is
 // in a byte arena too), its length and its count, so a lookup touches one
-// 32-byte slot and compares two 8-byte numbers instead of calling memcmp. Combining adds the right
-// table into the left; the encoding lists words in byte order, so it (and the result's digest) does
-// not depend on how shards were grouped.
+// 32-byte slot and compares two 8-byte numbers instead of calling memcmp. A word's home slot is
+// the top bits of its hash, so the slots hold words in hash order but for a few neighbours: the
+// encoding lists words by hash (then by bytes), an order that depends on the words alone (so it,
+// and the result's digest, does not depend on how shards were grouped) and costs little to sort;
+// decoding and combining then insert into the table front to back. Combining adds the right
+// table into the left.
 class WordCounts : public Partial {
  public:
   using Entry = std::pair<std::string, std::uint64_t>;
@@ -60,9 +63,12 @@ class WordCounts : public Partial {
   void add_all(Next next);
   void rehash(std::size_t slots);
   std::vector<std::size_t> by_word() const;
+  std::vector<std::size_t> by_hash() const;
+  std::size_t home(std::uint64_t hash) const { return static_cast<std::size_t>(hash >> shift_); }
   std::string_view word(const Word& w) const;
 
-  std::vector<Word> slots_;  // at most 3/4 full
+  std::vector<Word> slots_;  // at most 3/4 full, a power of two
+  int shift_;                // 64 - log2(slots_.size())
   std::size_t used_ = 0;
   std::string arena_;
 };
