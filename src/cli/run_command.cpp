@@ -39,9 +39,11 @@ class RunCommand : public Command {
                    "Result file (HDF5); written under a temporary "
                    "name and renamed when complete")
         ->required();
-    auto* shards = sub.add_option("--shards", options_.plan.shards,
-                                  "Number of shards (default: shards of about 4 MiB of input)")
-                       ->check(CLI::PositiveNumber);
+    auto* shards =
+        sub.add_option("--shards", options_.plan.shards,
+                       "Number of shards (default: about 4 MiB of input each; 16 MiB for "
+                       "wordcount, 2 MiB for Python jobs)")
+            ->check(CLI::PositiveNumber);
     sub.add_option("--shard-rows", options_.plan.shard_items,
                    "Rows per shard (instead of --shards)")
         ->check(CLI::PositiveNumber)

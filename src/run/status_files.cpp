@@ -11,15 +11,21 @@
 namespace shardrun::run {
 namespace {
 
-// Replaces `path` with `text`, readable by the owner only; never follows a
-// symlink planted there.
+// Replaces `path` with `text`, readable by the owner only: written under a
+// temporary name and renamed, so a reader never sees it empty or half
+// written; never follows a symlink planted at either name.
 void write_private(const std::string& path, const std::string& text) {
-  ::unlink(path.c_str());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw UsageError("--status: cannot write " + path + ": " + std::strerror(errno));
+  const std::string partial = path + ".partial";
+  ::unlink(partial.c_str());
+  const int fd =
+      ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw UsageError("--status: cannot write " + partial + ": " + std::strerror(errno));
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
-  if (!ok) throw UsageError("--status: cannot write " + path);
+  if (!ok || ::rename(partial.c_str(), path.c_str()) != 0) {
+    ::unlink(partial.c_str());
+    throw UsageError("--status: cannot write " + path);
+  }
 }
 
 }  // namespace

@@ -141,5 +141,34 @@ TEST(Wordcount, TableGrowsAndKeepsEveryWord) {
     ASSERT_EQ(n, std::stoi(word.substr(1)) < 10000 ? 3u : 2u) << word;
 }
 
+// The encoding (and so the result's digest) lists words by hash, then bytes,
+// whatever the table's size and the order the words went in: here one table
+// counts the text at once, the other its pieces in reverse, combined into a
+// table reserved four times larger, so neighbours that share a home slot lie
+// in another order in it.
+TEST(Wordcount, EncodingDependsOnTheWordsAloneNotHowTheyWereGrouped) {
+  std::vector<std::string> pieces(3);
+  for (int i = 0; i < 30000; ++i)
+    pieces[i % 3] +=
+        (i % 7 ? "w" : "a-word-longer-than-sixteen-bytes-") + std::to_string(i % 12000) + " ";
+  jobs::WordCounts whole;
+  whole.count(pieces[0] + pieces[1] + pieces[2]);
+  jobs::WordCounts grouped;
+  grouped.reserve(4 * whole.size());
+  for (int k = 2; k >= 0; --k) {
+    jobs::WordCounts part;
+    part.count(pieces[k]);
+    grouped.combine(part);
+  }
+  auto encoded = [](const jobs::WordCounts& counts) {
+    Encoder out;
+    counts.encode(out);
+    return out.take();
+  };
+  ASSERT_EQ(grouped.size(), whole.size());
+  EXPECT_EQ(encoded(grouped), encoded(whole));
+  EXPECT_EQ(grouped.by_count(), whole.by_count());
+}
+
 }  // namespace
 }  // namespace shardrun
