@@ -216,21 +216,21 @@ void WordCounts::combine(const Partial& right) {
   });
 }
 
-std::vector<std::size_t> WordCounts::by_word() const {
-  // Sorted by the first 16 bytes as numbers (contiguous, no pointer chasing);
-  // only words that share them are compared whole.
+// The occupied slots sorted by numbers `key_of(word)` gives (an array of
+// uint64), as numbers: contiguous, no pointer chasing; only words whose
+// numbers are equal are compared whole.
+template <std::size_t N, class KeyOf>
+std::vector<std::size_t> WordCounts::sorted_slots(KeyOf key_of) const {
   struct Sortable {
-    std::uint64_t first, second;
+    std::array<std::uint64_t, N> key;
     std::size_t slot;
   };
   std::vector<Sortable> order;
   order.reserve(used_);
   for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i].length)
-      order.push_back({in_byte_order(slots_[i].key.lo), in_byte_order(slots_[i].key.hi), i});
+    if (slots_[i].length) order.push_back({key_of(slots_[i]), i});
   std::sort(order.begin(), order.end(), [&](const Sortable& a, const Sortable& b) {
-    if (a.first != b.first) return a.first < b.first;
-    if (a.second != b.second) return a.second < b.second;
+    if (a.key != b.key) return a.key < b.key;
     return word(slots_[a.slot]) < word(slots_[b.slot]);
   });
   std::vector<std::size_t> slots(order.size());
@@ -241,55 +241,28 @@ std::vector<std::size_t> WordCounts::by_word() const {
 std::vector<WordCounts::Entry> WordCounts::sorted_entries() const {
   std::vector<Entry> entries;
   entries.reserve(used_);
-  for (std::size_t i : by_word())
+  for (std::size_t i : sorted_slots<2>([](const Word& w) {
+         return std::array{in_byte_order(w.key.lo), in_byte_order(w.key.hi)};
+       }))
     entries.emplace_back(std::string(word(slots_[i])), slots_[i].count);
   return entries;
 }
 
 std::vector<WordCounts::Entry> WordCounts::by_count() const {
-  // One sort, as numbers: the count descending, then the first 16 bytes;
-  // only words that share both are compared whole.
-  struct Ranked {
-    std::uint64_t inverted_count, first, second;
-    std::size_t slot;
-  };
-  std::vector<Ranked> order;
-  order.reserve(used_);
-  for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (const Word& w = slots_[i]; w.length)
-      order.push_back({~w.count, in_byte_order(w.key.lo), in_byte_order(w.key.hi), i});
-  std::sort(order.begin(), order.end(), [&](const Ranked& a, const Ranked& b) {
-    if (a.inverted_count != b.inverted_count) return a.inverted_count < b.inverted_count;
-    if (a.first != b.first) return a.first < b.first;
-    if (a.second != b.second) return a.second < b.second;
-    return word(slots_[a.slot]) < word(slots_[b.slot]);
-  });
   std::vector<Entry> entries;
-  entries.reserve(order.size());
-  for (const Ranked& r : order)
-    entries.emplace_back(std::string(word(slots_[r.slot])), ~r.inverted_count);
+  entries.reserve(used_);
+  for (std::size_t i : sorted_slots<3>([](const Word& w) {
+         return std::array{~w.count, in_byte_order(w.key.lo), in_byte_order(w.key.hi)};
+       }))
+    entries.emplace_back(std::string(word(slots_[i])), slots_[i].count);
   return entries;
 }
 
+// A word lies at its home slot or just after it, and homes rise with the
+// hash: the slots are in this order but for a few neighbours (and the words
+// that wrapped past the end), so the sort has little to do.
 std::vector<std::size_t> WordCounts::by_hash() const {
-  // A word lies at its home slot or just after it, and homes rise with the
-  // hash: the slots are in this order but for a few neighbours (and the
-  // words that wrapped past the end), so the sort has little to do.
-  struct Hashed {
-    std::uint64_t hash;
-    std::size_t slot;
-  };
-  std::vector<Hashed> order;
-  order.reserve(used_);
-  for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (const Word& w = slots_[i]; w.length) order.push_back({hash_of(w.key, word(w)), i});
-  std::sort(order.begin(), order.end(), [&](const Hashed& a, const Hashed& b) {
-    if (a.hash != b.hash) return a.hash < b.hash;
-    return word(slots_[a.slot]) < word(slots_[b.slot]);
-  });
-  std::vector<std::size_t> slots(order.size());
-  for (std::size_t k = 0; k < order.size(); ++k) slots[k] = order[k].slot;
-  return slots;
+  return sorted_slots<1>([&](const Word& w) { return std::array{hash_of(w.key, word(w))}; });
 }
 
 void WordCounts::encode(Encoder& out) const {

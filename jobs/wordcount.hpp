@@ -62,7 +62,8 @@ class WordCounts : public Partial {
   template <class Next>
   void add_all(Next next);
   void rehash(std::size_t slots);
-  std::vector<std::size_t> by_word() const;
+  template <std::size_t N, class KeyOf>
+  std::vector<std::size_t> sorted_slots(KeyOf key_of) const;
   std::vector<std::size_t> by_hash() const;
   std::size_t home(std::uint64_t hash) const { return static_cast<std::size_t>(hash >> shift_); }
   std::string_view word(const Word& w) const;
